@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Open every page of the offline docs site in headless Chromium, take screenshots, and fail on broken pages.
+
+A page fails when: its main text is (nearly) empty; a plot the build recorded did not draw (no plotly SVG inside its
+div after the page's scripts ran); a figure was rendered as text (`Figure({...`); a `show_doc` entry has a pipe table
+that did not become an HTML table, or an exported name of the page's module has no `show_doc` entry; a notebook failed
+to execute (error output on the page) unless --allow-errors.
+Screenshots go to `<site>/_screenshots/<page>.png` (top of the page) and `<page>-plot.png` (the first plot, if any):
+look at them.
+
+Needs Debian's chromium: `apt-get update && apt-get install -y chromium`.
+Usage: python tools/check_docs.py [--site _site] [--only 11_widgets,index] [--allow-errors] [--no-screenshots]
+"""
+import argparse, json, re, shutil, subprocess, sys, tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--hide-scrollbars', '--mute-audio', '--disable-extensions']
+
+def find_chromium() -> str:
+    for name in ('chromium', 'chromium-browser', 'google-chrome', 'chrome'):
+        if p := shutil.which(name): return p
+    sys.exit('check_docs: chromium not found: install it with `apt-get update && apt-get install -y chromium`')
+
+def chromium(exe: str, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+    "Run headless chromium once with a fresh profile."
+    with tempfile.TemporaryDirectory(prefix='corea_chrome_') as prof:
+        return subprocess.run([exe, *FLAGS, f'--user-data-dir={prof}', *args], capture_output=True, text=True, timeout=timeout)
+
+class _DomStats(HTMLParser):
+    "Count what the rendered DOM shows: main text, plot divs with an SVG, show_doc blocks with their tables."
+    def __init__(self):
+        super().__init__()
+        self.stack, self.main_text, self.plots, self.showdocs = [], [], [], []
+        self.in_main = 0
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs); cls = (a.get('class') or '').split()
+        if tag in ('br', 'img', 'meta', 'link', 'input', 'hr', 'path', 'rect', 'line', 'circle', 'stop', 'use'): 
+            if tag == 'path' or tag == 'rect': self._mark_svg()
+            return
+        ctx = {'tag': tag, 'cls': cls}
+        if tag == 'main': self.in_main += 1
+        if 'corea-plot' in cls: ctx['plot'] = {'id': a.get('id'), 'svg': False}; self.plots.append(ctx['plot'])
+        if 'showdoc' in cls: ctx['sd'] = {'heading': None, 'tables': 0, 'text': []}; self.showdocs.append(ctx['sd'])
+        if tag == 'svg' and 'main-svg' in cls: self._mark_svg()
+        if tag == 'table': 
+            for c in self.stack:
+                if 'sd' in c: c['sd']['tables'] += 1
+        self.stack.append(ctx)
+    def _mark_svg(self):
+        for c in self.stack:
+            if 'plot' in c: c['plot']['svg'] = True
+    def handle_endtag(self, tag):
+        while self.stack:
+            c = self.stack.pop()
+            if c['tag'] == 'main': self.in_main -= 1
+            if c['tag'] == tag: break
+    def handle_data(self, data):
+        if self.stack and self.stack[-1]['tag'] in ('script', 'style'): return
+        if self.in_main: self.main_text.append(data)
+        for c in self.stack:
+            if 'sd' in c:
+                c['sd']['text'].append(data)
+                if c is not self.stack[-1] and self.stack[-1]['tag'] in ('h2', 'h3', 'h4') and c['sd']['heading'] is None:
+                    c['sd']['heading'] = data.strip()
+
+_pipe_row = re.compile(r'^\s*\|.*\|\s*$', re.M)
+_pipe_rule = re.compile(r'\|\s*:?-{2,}')
+
+def check_page(exe: str, site: Path, page: dict, shots: Path | None, allow_errors: bool) -> list[str]:
+    "Problems found on one page (empty list: the page is fine)."
+    url = (site/page['file']).resolve().as_uri()
+    r = chromium(exe, '--virtual-time-budget=15000', '--run-all-compositor-stages-before-draw', '--dump-dom', url)
+    if r.returncode != 0 or '<main' not in r.stdout:
+        return [f'chromium could not render the page (exit {r.returncode}): {r.stderr.strip()[-300:]}']
+    d = _DomStats(); d.feed(r.stdout)
+    probs = []
+    text = ' '.join(' '.join(d.main_text).split())
+    if len(text) < 200: probs.append(f'page is (nearly) empty: {len(text)} characters of text')
+    if len(d.plots) != page['plots']: probs.append(f"{page['plots']} plot(s) built but {len(d.plots)} plot div(s) in the page")
+    for p in d.plots:
+        if not p['svg']: probs.append(f"plot {p['id']} did not draw (no plotly SVG after the scripts ran)")
+    if page.get('bad_plots'): probs.append(f"{page['bad_plots']} figure(s) rendered as text (plotly renderer missing)")
+    if 'Figure({' in text: probs.append('a figure was printed as text (Figure({...)')
+    for sd in d.showdocs:
+        body = ''.join(sd['text'])
+        if _pipe_rule.search(body) or len(_pipe_row.findall(body)) >= 2:
+            probs.append(f"show_doc of {sd['heading']}: a pipe table did not render as a table")
+    shown = {(sd['heading'] or '').split('.')[-1] for sd in d.showdocs}
+    missing = [n for n in page.get('exports', []) if n not in shown and not n.isupper()]
+    if missing: probs.append(f"no show_doc for exported {', '.join(missing)}")
+    if (page.get('exec_error') or page.get('error_outputs')) and not allow_errors:
+        probs.append('the notebook raised an error while the docs were built (see the red output on the page)')
+    if shots is not None:
+        png = shots/f"{page['name']}.png"
+        chromium(exe, '--virtual-time-budget=15000', '--window-size=1280,1600', f'--screenshot={png}', url)
+        if not png.exists() or png.stat().st_size < 5000: probs.append('screenshot missing or blank')
+        if d.plots:   # a second shot scrolled to the first plot
+            plot_png = shots/f"{page['name']}-plot.png"
+            chromium(exe, '--virtual-time-budget=15000', '--window-size=1280,1100', f'--screenshot={plot_png}', f"{url}#{d.plots[0]['id']}")
+    return probs
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--site', default=str(ROOT/'_site'), help='the folder tools/build_docs.py wrote (default: _site)')
+    ap.add_argument('--only', default='', help='comma-separated page names (e.g. index,11_widgets)')
+    ap.add_argument('--allow-errors', action='store_true', help='do not fail pages whose notebook raised while building')
+    ap.add_argument('--no-screenshots', action='store_true')
+    a = ap.parse_args(argv)
+    site = Path(a.site)
+    if not (site/'manifest.json').exists(): sys.exit(f'check_docs: {site}/manifest.json not found: run python tools/build_docs.py first')
+    pages = json.loads((site/'manifest.json').read_text())['pages']
+    only = [s for s in a.only.split(',') if s]
+    if only: pages = [p for p in pages if p['name'] in only or p['name'].split('_')[0] in only]
+    exe = find_chromium()
+    shots = None if a.no_screenshots else site/'_screenshots'
+    if shots: shots.mkdir(exist_ok=True)
+    bad = 0
+    for p in pages:
+        probs = check_page(exe, site, p, shots, a.allow_errors)
+        status = 'ok  ' if not probs else 'FAIL'
+        print(f"{status} {p['file']}: {p['plots']} plot(s), {len(p['showdocs'])} show_doc(s)")
+        for pr in probs: print(f'     - {pr}')
+        bad += bool(probs)
+    print(f'{len(pages) - bad} page(s) ok, {bad} failed' + (f'; screenshots in {shots}' if shots else ''))
+    return 1 if bad else 0
+
+if __name__ == '__main__': sys.exit(main())
