@@ -216,6 +216,7 @@ pre.output.error { background:#fff0f0; border-left-color:#d9534f; }
 .showdoc h3, .showdoc h4 { margin:.3rem 0; font-family: SFMono-Regular, Menlo, Consolas, monospace; }
 .showdoc a[href*="blob"] { float:right; font-size:.8rem; }
 .showdoc pre { background:var(--bg-code); padding:.5rem .8rem; font-size:.84rem; }
+div.output.html { overflow-x:auto; }
 .output.plot { border:1px solid var(--border); border-radius:4px; margin:.4rem 0; }
 .callout { border-left:4px solid var(--accent); background:#f3f8fe; padding:.4rem 1rem; margin:1rem 0; }
 .callout-warning { border-left-color:#f0ad4e; background:#fff8ec; }
