@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['CACHE_COLUMNS', 'CONFIDENCE_SOURCES', 'PALETTE', 'LLM_COLOR', 'synthetic_cache', 'system_name', 'cascade_pairs',
            'threshold_grid', 'threshold_curves', 'pareto_figure', 'threshold_figure', 'reliability_figure',
-           'threshold_table', 'table_html', 'ThresholdExplorer']
+           'threshold_table', 'table_html', 'ThresholdExplorer', 'report_html', 'write_report']
 
-# %% ../nbs/11_widgets.ipynb #73cbe92b
+# %% ../nbs/11_widgets.ipynb #a87db6e3
 import html, math, time, warnings
 import numpy as np
 import pandas as pd
@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from . import cascade
 
-# %% ../nbs/11_widgets.ipynb #56a3b7b7
+# %% ../nbs/11_widgets.ipynb #ed25c29b
 CACHE_COLUMNS = ['dataset', 'question_id', 'sample', 'model', 'method', 'response', 'answer', 'confidence',
                  'confidence_reason', 'correct', 'n_in', 'n_out', 'mean_logprob']
 
@@ -35,7 +35,8 @@ def synthetic_cache(n_questions: int = 200, n_runs: int = 3, datasets: tuple = (
             skill = 0.8 - 0.25 * s                                 # how much the confidence knows
             for r in range(n_runs):
                 correct = rng.uniform(0, 1, n_questions) < p_right
-                conf = np.clip(skill * correct + (1 - skill) * rng.uniform(0, 1, n_questions), 0, 1).round(2)
+                conf = np.clip(0.55 + skill * (0.35 * correct - 0.2) + rng.normal(0, 0.15, n_questions), 0, 1)
+                conf = (np.round(conf * 20) / 20).round(2)            # verbalized confidences come in steps: 0.85, 0.9, ...
                 conf[rng.uniform(0, 1, n_questions) < 0.03] = np.nan              # a few missing confidences
                 n_out = rng.integers(20, 300, n_questions) * (2 if is_llm else 1)
                 rows.append(pd.DataFrame(dict(
@@ -46,7 +47,7 @@ def synthetic_cache(n_questions: int = 200, n_runs: int = 3, datasets: tuple = (
     df['confidence_reason'] = np.where(df.confidence.isna() & (df.model != llm), 'missing', None)
     return df[CACHE_COLUMNS]
 
-# %% ../nbs/11_widgets.ipynb #9f42ed03
+# %% ../nbs/11_widgets.ipynb #42894151
 CONFIDENCE_SOURCES = {'verbalized': 'the confidence the SLM wrote in \\confidence{}',
                       'avgprob': 'mean token probability of the response (AvgProb baseline)'}
 
@@ -90,7 +91,7 @@ def cascade_pairs(cache: pd.DataFrame, llm: str, llm_method: str | None = None, 
                          'slm_n_in': out.n_in.values, 'slm_n_out': out.n_out.values,
                          'llm_n_in': out.llm_n_in.values, 'llm_n_out': out.llm_n_out.values})
 
-# %% ../nbs/11_widgets.ipynb #08071bcf
+# %% ../nbs/11_widgets.ipynb #cc486d53
 def threshold_grid(step: float = 0.01, top: float = 1.1) -> np.ndarray:
     "Thresholds 0, step, ..., top (top > 1 sends every question to the LLM)."
     return np.round(np.arange(0, top + step / 2, step), 10)
@@ -117,7 +118,7 @@ def threshold_curves(pairs: pd.DataFrame, source: str = 'verbalized', param_rati
     out['llm'] = first['llm']                                 # every system of a dataset defers to the same LLM answers
     return out
 
-# %% ../nbs/11_widgets.ipynb #51f6113b
+# %% ../nbs/11_widgets.ipynb #e1aa9f88
 PALETTE = ['#636EFA', '#EF553B', '#00CC96', '#AB63FA', '#FFA15A', '#19D3F3', '#FF6692', '#B6E880', '#FF97FF', '#FECB52']
 LLM_COLOR = '#444444'
 
@@ -146,7 +147,7 @@ def pareto_figure(curves: dict, threshold: float | None = None) -> go.Figure:
                       height=420, margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation='h', y=-0.2))
     return fig
 
-# %% ../nbs/11_widgets.ipynb #2e5502d0
+# %% ../nbs/11_widgets.ipynb #b94f4f7f
 def threshold_figure(curves: dict, threshold: float | None = None) -> go.Figure:
     "pass@1, average cost and LLM share against the threshold (paper Fig. 2 a-c), Baseline LLM dashed, `threshold` marked."
     fig = make_subplots(rows=1, cols=3, subplot_titles=('pass@1 (%)', 'average cost', 'LLM share (%)'), horizontal_spacing=0.08)
@@ -168,7 +169,7 @@ def threshold_figure(curves: dict, threshold: float | None = None) -> go.Figure:
                       legend=dict(orientation='h', y=-0.25))
     return fig
 
-# %% ../nbs/11_widgets.ipynb #ca10a77d
+# %% ../nbs/11_widgets.ipynb #0d3ba4e3
 def reliability_figure(pairs: pd.DataFrame, source: str = 'verbalized', n_bins: int = 10) -> go.Figure:
     "Reliability diagram (mean confidence vs accuracy per bin) of every system in `pairs`, for confidence `source`."
     from corea.metrics import reliability_table
@@ -195,7 +196,7 @@ def _reliability(conf, correct, n_bins, reliability_table) -> pd.DataFrame:
     t = t.rename(columns=ren)
     return t[t['count'] > 0][['confidence', 'accuracy', 'count']].reset_index(drop=True)
 
-# %% ../nbs/11_widgets.ipynb #0b80f38c
+# %% ../nbs/11_widgets.ipynb #10cc286b
 def threshold_table(curves: dict, threshold: float) -> pd.DataFrame:
     "Each system at `threshold` (nearest grid point) beside the Baseline LLM: pass@1 %, avg cost, LLM share %, deltas."
     i = _idx(curves, threshold)
@@ -217,7 +218,7 @@ def table_html(table: pd.DataFrame) -> str:
         t[c] = [('' if (isinstance(v, float) and math.isnan(v)) else f.format(v)) for v in table[c]]
     return t.to_html(classes='corea-table', border=0, escape=True)
 
-# %% ../nbs/11_widgets.ipynb #ec8f038b
+# %% ../nbs/11_widgets.ipynb #41b6e3c8
 def _figure_widget(fig: go.Figure):
     try: return go.FigureWidget(fig)
     except ImportError:
@@ -316,3 +317,64 @@ class ThresholdExplorer:
     def _ipython_display_(self):
         from IPython.display import display
         display(self.widget)
+
+# %% ../nbs/11_widgets.ipynb #70f29b44
+_REPORT_JS = """
+function coreaSlide(ds, i) {
+  const d = COREA[ds], t = d.grid[i];
+  document.getElementById(ds + '-tau').textContent = t.toFixed(2);
+  d.systems.forEach((s, k) => Plotly.restyle(ds + '-pareto', {x: [[s.avg_cost[i]]], y: [[100 * s.pass_at_1[i]]]}, [d.at[k]]));
+  const sh = {}; [0, 1, 2].forEach(j => { sh[`shapes[${j}].x0`] = t; sh[`shapes[${j}].x1`] = t; sh[`shapes[${j}].visible`] = true; });
+  Plotly.relayout(ds + '-threshold', sh);
+  const f = (v, n) => v.toFixed(n), sg = (v, n) => (v >= 0 ? '+' : '') + v.toFixed(n);
+  let rows = `<tr><th>Baseline LLM</th><td></td><td>${f(100 * d.llm[0], 1)}</td><td>${Math.round(d.llm[1]).toLocaleString('en')}</td><td>100.0</td><td>+0.0</td><td>+0.0</td></tr>`;
+  d.systems.forEach(s => { const p = s.pass_at_1[i], c = s.avg_cost[i];
+    rows += `<tr><th>${s.name}</th><td>${f(t, 2)}</td><td>${f(100 * p, 1)}</td><td>${Math.round(c).toLocaleString('en')}</td><td>${f(100 * s.llm_share[i], 1)}</td><td>${sg(100 * (p - d.llm[0]), 1)}</td><td>${sg(100 * (c / d.llm[1] - 1), 1)}</td></tr>`; });
+  document.getElementById(ds + '-table').innerHTML = rows;
+}
+"""
+
+_REPORT_CSS = """body{font-family:-apple-system,Segoe UI,Roboto,Arial,sans-serif;max-width:1200px;margin:auto;padding:1rem 2rem;color:#212529}
+h1{margin-bottom:0}.sub{color:#6c757d}section{border-top:2px solid #dee2e6;margin-top:2rem}.row{display:flex;flex-wrap:wrap}
+.row>div{flex:none}table{border-collapse:collapse;font-size:.9rem}th,td{border:1px solid #dee2e6;padding:.25rem .6rem;text-align:right}
+thead{background:#f1f3f5}tbody th{text-align:left}input[type=range]{width:60%}.note{color:#6c757d;font-size:.9rem}"""
+
+def report_html(pairs: pd.DataFrame, title: str = 'corea: cascade report', source: str = 'verbalized',
+                param_ratio: float = 32 / 7, output_weight: float = 4.0, threshold: float | None = None, note: str = '') -> str:
+    "One offline HTML page (plotly.js inlined) with, per dataset, the Pareto, threshold and reliability figures and a live table."
+    import json
+    from plotly.offline import get_plotlyjs
+    grid, data, sections = threshold_grid(), {}, []
+    for k, (ds, g) in enumerate(pairs.groupby('dataset', sort=False)):
+        c = threshold_curves(g, source, param_ratio, output_weight, grid)
+        t = float(np.clip(c['llm'][0] if threshold is None else threshold, 0, grid[-1]))
+        i = _idx(c, t); key = f'ds{k}'
+        pf, tf, rf = pareto_figure(c, grid[i]), threshold_figure(c, grid[i]), reliability_figure(g, source)
+        pf.update_layout(width=580); rf.update_layout(width=560); tf.update_layout(width=1140)
+        data[key] = {'grid': grid.round(4).tolist(), 'llm': [round(x, 6) for x in c['llm']],
+                     'at': [j for j, tr in enumerate(pf.data) if (tr.meta or '').startswith('at:')],
+                     'systems': [{'name': html.escape(n), **{m: np.round(s[m], 6).tolist() for m in ('pass_at_1', 'avg_cost', 'llm_share')}}
+                                 for n, s in c['systems'].items()]}
+        div = lambda f, nm: f.to_html(full_html=False, include_plotlyjs=False, div_id=f'{key}-{nm}', config={'responsive': True})
+        rule = "the paper's rule: τ = the Baseline LLM's pass@1" if threshold is None else 'chosen threshold'
+        head = ''.join(f'<th>{h}</th>' for h in ['system', 'τ', 'pass@1 (%)', 'avg cost', 'LLM share (%)', 'Δ pass@1 (pts)', 'Δ cost (%)'])
+        sections.append(
+            f'<section><h2>{html.escape(str(ds))}</h2><p class="note">{g.question_id.nunique()} questions, '
+            f'{g.run.nunique()} run(s), {g.system.nunique()} system(s); confidence: {source}; LLM cost = {param_ratio:.3g} x '
+            f'(n_in + {output_weight:g} n_out). Start: τ = {grid[i]:.2f} ({rule}).</p>'
+            f'<p>threshold τ = <b id="{key}-tau">{grid[i]:.2f}</b> <input type="range" min="0" max="{len(grid) - 1}" value="{i}" '
+            f'oninput="coreaSlide(\'{key}\', +this.value)"></p>'
+            f'<table><thead><tr>{head}</tr></thead><tbody id="{key}-table"></tbody></table>'
+            f'<div class="row"><div>{div(pf, "pareto")}</div><div>{div(rf, "reliability")}</div></div>{div(tf, "threshold")}</section>')
+    init = ''.join(f"coreaSlide('{k}', {_idx({'grid': grid}, float(np.clip(data[k]['llm'][0] if threshold is None else threshold, 0, grid[-1])))});" for k in data)
+    return (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{_REPORT_CSS}</style>'
+            f'<script>{get_plotlyjs()}</script></head><body><h1>{html.escape(title)}</h1><p class="sub">{html.escape(note)}</p>'
+            + ''.join(sections) + f'<script>const COREA = {json.dumps(data)};{_REPORT_JS}'
+            f'window.addEventListener("load", () => {{ {init} }});</script></body></html>')
+
+def write_report(pairs: pd.DataFrame, path, **kwargs) -> "Path":
+    "Write `report_html(pairs, **kwargs)` to `path`; return the path."
+    from pathlib import Path
+    p = Path(path); p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(report_html(pairs, **kwargs), encoding='utf-8')
+    return p
