@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['REQUIRED', 'CLIError', 'read_generations', 'pick_llm', 'systems_report', 'format_report', 'build_parser', 'main']
 
-# %% ../nbs/12_cli.ipynb #af11a7e6
+# %% ../nbs/12_cli.ipynb #05f3ff3b
 import argparse, io, json, sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 import numpy as np
 import pandas as pd
 
-# %% ../nbs/12_cli.ipynb #661ef4c6
+# %% ../nbs/12_cli.ipynb #e3bc71c2
 class CLIError(Exception):
     "An error to report to the user as one line (no traceback)."
 
@@ -45,7 +45,7 @@ def read_generations(path: str | Path) -> pd.DataFrame:
     if df.empty: raise CLIError(f"{p} has no rows")
     return df
 
-# %% ../nbs/12_cli.ipynb #a7512349
+# %% ../nbs/12_cli.ipynb #f301222d
 def pick_llm(df: pd.DataFrame, llm: str | None = None) -> tuple[str, str]:
     "The LLM model name (given, or inferred) and how it was chosen."
     models = sorted(df.model.astype(str).unique())
@@ -58,7 +58,7 @@ def pick_llm(df: pd.DataFrame, llm: str | None = None) -> tuple[str, str]:
     acc = df.groupby('model').correct.mean()
     return str(acc.idxmax()), 'the model with the highest pass@1; pass --llm to choose'
 
-# %% ../nbs/12_cli.ipynb #36760a36
+# %% ../nbs/12_cli.ipynb #3163b870
 def systems_report(df: pd.DataFrame, llm: str, datasets: list[str] | None = None, threshold: float | None = None,
                    source: str = 'verbalized', param_ratio: float = 32 / 7, output_weight: float = 4.0) -> pd.DataFrame:
     "Baseline LLM, SLM alone and COREA cascade per system and dataset at the paper's threshold (or `threshold`)."
@@ -95,7 +95,7 @@ def format_report(rep: pd.DataFrame) -> str:
         out.append(f'== {ds} ==\n' + t.to_string(index=False))
     return '\n\n'.join(out)
 
-# %% ../nbs/12_cli.ipynb #a3ae4de3
+# %% ../nbs/12_cli.ipynb #1aaed551
 _EPILOG_DEMO = """example:
   corea demo                        # prints the systems table, writes corea-report.html
   corea demo --out /tmp/r.html --threshold 0.9
@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('overrides', nargs='*', help='config overrides as key=value')
     return ap
 
-# %% ../nbs/12_cli.ipynb #047b22c4
+# %% ../nbs/12_cli.ipynb #6b55a5ce
 def _simulate(df: pd.DataFrame, a, report: str | None, note: str) -> int:
     llm, how = pick_llm(df, a.llm)
     rep = systems_report(df, llm, a.dataset, a.threshold, a.confidence, a.param_ratio, a.output_weight)

@@ -7,15 +7,16 @@ __all__ = ['CACHE_COLUMNS', 'CONFIDENCE_SOURCES', 'PALETTE', 'LLM_COLOR', 'synth
            'threshold_grid', 'threshold_curves', 'pareto_figure', 'threshold_figure', 'reliability_figure',
            'threshold_table', 'table_html', 'ThresholdExplorer', 'report_html', 'write_report']
 
-# %% ../nbs/11_widgets.ipynb #a87db6e3
+# %% ../nbs/11_widgets.ipynb #46cf1b32
 import html, math, time, warnings
+from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from . import cascade
 
-# %% ../nbs/11_widgets.ipynb #ed25c29b
+# %% ../nbs/11_widgets.ipynb #883838e6
 CACHE_COLUMNS = ['dataset', 'question_id', 'sample', 'model', 'method', 'response', 'answer', 'confidence',
                  'confidence_reason', 'correct', 'n_in', 'n_out', 'mean_logprob']
 
@@ -47,7 +48,7 @@ def synthetic_cache(n_questions: int = 200, n_runs: int = 3, datasets: tuple = (
     df['confidence_reason'] = np.where(df.confidence.isna() & (df.model != llm), 'missing', None)
     return df[CACHE_COLUMNS]
 
-# %% ../nbs/11_widgets.ipynb #42894151
+# %% ../nbs/11_widgets.ipynb #0b92a7c9
 CONFIDENCE_SOURCES = {'verbalized': 'the confidence the SLM wrote in \\confidence{}',
                       'avgprob': 'mean token probability of the response (AvgProb baseline)'}
 
@@ -91,7 +92,7 @@ def cascade_pairs(cache: pd.DataFrame, llm: str, llm_method: str | None = None, 
                          'slm_n_in': out.n_in.values, 'slm_n_out': out.n_out.values,
                          'llm_n_in': out.llm_n_in.values, 'llm_n_out': out.llm_n_out.values})
 
-# %% ../nbs/11_widgets.ipynb #cc486d53
+# %% ../nbs/11_widgets.ipynb #70524902
 def threshold_grid(step: float = 0.01, top: float = 1.1) -> np.ndarray:
     "Thresholds 0, step, ..., top (top > 1 sends every question to the LLM)."
     return np.round(np.arange(0, top + step / 2, step), 10)
@@ -118,7 +119,7 @@ def threshold_curves(pairs: pd.DataFrame, source: str = 'verbalized', param_rati
     out['llm'] = first['llm']                                 # every system of a dataset defers to the same LLM answers
     return out
 
-# %% ../nbs/11_widgets.ipynb #e1aa9f88
+# %% ../nbs/11_widgets.ipynb #ccddf64c
 PALETTE = ['#636EFA', '#EF553B', '#00CC96', '#AB63FA', '#FFA15A', '#19D3F3', '#FF6692', '#B6E880', '#FF97FF', '#FECB52']
 LLM_COLOR = '#444444'
 
@@ -147,7 +148,7 @@ def pareto_figure(curves: dict, threshold: float | None = None) -> go.Figure:
                       height=420, margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation='h', y=-0.2))
     return fig
 
-# %% ../nbs/11_widgets.ipynb #b94f4f7f
+# %% ../nbs/11_widgets.ipynb #10fd936e
 def threshold_figure(curves: dict, threshold: float | None = None) -> go.Figure:
     "pass@1, average cost and LLM share against the threshold (paper Fig. 2 a-c), Baseline LLM dashed, `threshold` marked."
     fig = make_subplots(rows=1, cols=3, subplot_titles=('pass@1 (%)', 'average cost', 'LLM share (%)'), horizontal_spacing=0.08)
@@ -169,7 +170,7 @@ def threshold_figure(curves: dict, threshold: float | None = None) -> go.Figure:
                       legend=dict(orientation='h', y=-0.25))
     return fig
 
-# %% ../nbs/11_widgets.ipynb #0d3ba4e3
+# %% ../nbs/11_widgets.ipynb #e5c02956
 def reliability_figure(pairs: pd.DataFrame, source: str = 'verbalized', n_bins: int = 10) -> go.Figure:
     "Reliability diagram (mean confidence vs accuracy per bin) of every system in `pairs`, for confidence `source`."
     from corea.metrics import reliability_table
@@ -196,7 +197,7 @@ def _reliability(conf, correct, n_bins, reliability_table) -> pd.DataFrame:
     t = t.rename(columns=ren)
     return t[t['count'] > 0][['confidence', 'accuracy', 'count']].reset_index(drop=True)
 
-# %% ../nbs/11_widgets.ipynb #10cc286b
+# %% ../nbs/11_widgets.ipynb #6c2a9cfb
 def threshold_table(curves: dict, threshold: float) -> pd.DataFrame:
     "Each system at `threshold` (nearest grid point) beside the Baseline LLM: pass@1 %, avg cost, LLM share %, deltas."
     i = _idx(curves, threshold)
@@ -218,7 +219,7 @@ def table_html(table: pd.DataFrame) -> str:
         t[c] = [('' if (isinstance(v, float) and math.isnan(v)) else f.format(v)) for v in table[c]]
     return t.to_html(classes='corea-table', border=0, escape=True)
 
-# %% ../nbs/11_widgets.ipynb #41b6e3c8
+# %% ../nbs/11_widgets.ipynb #9c05e864
 def _figure_widget(fig: go.Figure):
     try: return go.FigureWidget(fig)
     except ImportError:
@@ -318,7 +319,7 @@ class ThresholdExplorer:
         from IPython.display import display
         display(self.widget)
 
-# %% ../nbs/11_widgets.ipynb #70f29b44
+# %% ../nbs/11_widgets.ipynb #d5cff795
 _REPORT_JS = """
 function coreaSlide(ds, i) {
   const d = COREA[ds], t = d.grid[i];
@@ -372,9 +373,8 @@ def report_html(pairs: pd.DataFrame, title: str = 'corea: cascade report', sourc
             + ''.join(sections) + f'<script>const COREA = {json.dumps(data)};{_REPORT_JS}'
             f'window.addEventListener("load", () => {{ {init} }});</script></body></html>')
 
-def write_report(pairs: pd.DataFrame, path, **kwargs) -> "Path":
+def write_report(pairs: pd.DataFrame, path: str | Path, **kwargs) -> Path:
     "Write `report_html(pairs, **kwargs)` to `path`; return the path."
-    from pathlib import Path
     p = Path(path); p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(report_html(pairs, **kwargs), encoding='utf-8')
     return p

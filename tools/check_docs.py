@@ -66,6 +66,18 @@ class _DomStats(HTMLParser):
                 if c is not self.stack[-1] and self.stack[-1]['tag'] in ('h2', 'h3', 'h4') and c['sd']['heading'] is None:
                     c['sd']['heading'] = data.strip()
 
+def png_ink(path: Path) -> float:
+    "Share of the decompressed PNG bytes that are neither 0 nor 255: about 0 for a blank (one-colour) screenshot."
+    import struct, zlib
+    if not path.exists(): return 0.0
+    b = path.read_bytes(); i, idat = 8, b''
+    while i < len(b):
+        n, typ = struct.unpack('>I4s', b[i:i + 8])
+        if typ == b'IDAT': idat += b[i + 8:i + 8 + n]
+        i += 12 + n
+    raw = zlib.decompress(idat)
+    return sum(1 for x in raw[::7] if x not in (0, 255)) / max(1, len(raw[::7]))
+
 _pipe_row = re.compile(r'^\s*\|.*\|\s*$', re.M)
 _pipe_rule = re.compile(r'\|\s*:?-{2,}')
 
@@ -96,10 +108,17 @@ def check_page(exe: str, site: Path, page: dict, shots: Path | None, allow_error
     if shots is not None:
         png = shots/f"{page['name']}.png"
         chromium(exe, '--virtual-time-budget=15000', '--window-size=1280,1600', f'--screenshot={png}', url)
-        if not png.exists() or png.stat().st_size < 5000: probs.append('screenshot missing or blank')
-        if d.plots:   # a second shot scrolled to the first plot
+        if png_ink(png) < 0.002: probs.append('the screenshot is blank')
+        if d.plots:   # a second shot with the first plot at the top: the page in an iframe, scrolled by script
             plot_png = shots/f"{page['name']}-plot.png"
-            chromium(exe, '--virtual-time-budget=15000', '--window-size=1280,1100', f'--screenshot={plot_png}', f"{url}#{d.plots[0]['id']}")
+            wrap = shots/'_wrap.html'
+            wrap.write_text(f'<html><body style="margin:0"><iframe id="f" src="{url}" style="border:0;width:1280px;height:1100px">'
+                            f'</iframe><script>document.getElementById("f").onload = () => {{ const w = document.getElementById("f")'
+                            f'.contentWindow; w.document.getElementById("{d.plots[0]["id"]}").scrollIntoView(); }};</script></body></html>')
+            chromium(exe, '--virtual-time-budget=15000', '--allow-file-access-from-files', '--window-size=1280,1100',
+                     f'--screenshot={plot_png}', wrap.resolve().as_uri())
+            wrap.unlink()
+            if png_ink(plot_png) < 0.002: probs.append('the screenshot of the first plot is blank')
     return probs
 
 def main(argv=None) -> int:
