@@ -13,6 +13,7 @@ machine without its binary download, so this script renders the same processed n
 entries it must show, for tools/check_docs.py.
 
 Usage: python tools/build_docs.py [--out _site] [--only 11_widgets,12_cli] [--no-exec] [--slow] [--keep-going]
+       python tools/build_docs.py --exec-inplace     (CI only: save outputs into nbs/ so that `nbdev_docs` shows them)
 Exit code 1 when a notebook fails to execute (unless --keep-going: the page is still written, with the error shown).
 """
 import argparse, html, json, os, re, shutil, sys, tempfile, time
@@ -253,6 +254,22 @@ def _exports(nb_path: Path) -> list[str]:
     a = re.search(r'^__all__\s*=\s*\[(.*?)\]', mod.read_text(), re.S | re.M)
     return re.findall(r"'([^']+)'", a.group(1)) if a else []
 
+def exec_inplace(nbs_dir: Path, only: list[str] | None, slow: bool, keep_going: bool) -> int:
+    "Execute the notebooks and save their outputs in place, so that quarto (`nbdev_docs`) renders them with outputs."
+    nbs = sorted(p for p in nbs_dir.glob('*.ipynb') if not p.name.startswith(('_', '.')))
+    if only: nbs = [p for p in nbs if p.stem in only or p.stem.split('_')[0] in only]
+    skip = {'notest', 'gpu'} | (set() if slow else {'slow'})
+    errors = []
+    for p in nbs:
+        t = time.time()
+        with tempfile.TemporaryDirectory() as tmp:
+            err = execute_nb(p, Path(tmp)/p.name, skip)
+            shutil.copy2(Path(tmp)/p.name, p)
+        if err: errors.append(p.stem); print(err, file=sys.stderr)
+        print(f'executed {p.name} in place in {time.time()-t:.1f}s{"  FAILED" if err else ""}')
+    if errors: print(f'{len(errors)} notebook(s) failed: {", ".join(errors)}', file=sys.stderr)
+    return 1 if errors and not keep_going else 0
+
 def build(out: Path, only: list[str] | None, do_exec: bool, slow: bool, keep_going: bool, nbs_dir: Path = NBS) -> int:
     t0 = time.time()
     nbs = sorted(p for p in nbs_dir.glob('*.ipynb') if not p.name.startswith(('_', '.')))
@@ -312,6 +329,9 @@ if __name__ == '__main__':
     ap.add_argument('--no-exec', action='store_true', help='render the outputs saved in the notebooks instead of executing them')
     ap.add_argument('--slow', action='store_true', help='also run cells flagged #| slow')
     ap.add_argument('--nbs', default=str(NBS), help='notebook folder (default: nbs)')
+    ap.add_argument('--exec-inplace', action='store_true',
+                    help='only execute the notebooks and write their outputs back into nbs/ (for CI before nbdev_docs; do not commit them)')
     ap.add_argument('--keep-going', action='store_true', help='exit 0 even when a notebook fails to execute')
     a = ap.parse_args()
+    if a.exec_inplace: sys.exit(exec_inplace(Path(a.nbs), [s for s in a.only.split(',') if s] or None, a.slow, a.keep_going))
     sys.exit(build(Path(a.out), [s for s in a.only.split(',') if s] or None, not a.no_exec, a.slow, a.keep_going, Path(a.nbs)))
