@@ -5,7 +5,7 @@ Usage: python tools/py2nb.py draft.py nbs/00_parsing.ipynb      (script -> noteb
        python tools/py2nb.py nbs/00_parsing.ipynb draft.py      (notebook -> script)
 Markdown cells are written as `# `-prefixed comment lines in the script.
 """
-import json, re, sys
+import json, re, secrets, sys
 from pathlib import Path
 
 def _md_lines(src):
@@ -18,7 +18,7 @@ def py2nb(text):
         while buf and not buf[-1].strip(): buf.pop()
         while buf and not buf[0].strip(): buf.pop(0)
         src = '\n'.join(_md_lines('\n'.join(buf)) if kind == 'markdown' else buf)
-        cell = {'cell_type': kind, 'metadata': {}, 'source': src.splitlines(keepends=True)}
+        cell = {'cell_type': kind, 'id': secrets.token_hex(4), 'metadata': {}, 'source': src.splitlines(keepends=True)}
         if kind == 'code': cell.update(execution_count=None, outputs=[])
         cells.append(cell)
     for line in text.splitlines():
@@ -30,7 +30,7 @@ def py2nb(text):
             buf.append(line)
     flush()
     return {'cells': cells, 'metadata': {'kernelspec': {'display_name': 'python3', 'language': 'python', 'name': 'python3'}},
-            'nbformat': 4, 'nbformat_minor': 4}
+            'nbformat': 4, 'nbformat_minor': 5}
 
 def nb2py(nb):
     out = []
