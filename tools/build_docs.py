@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'nbs'
-SECTIONS = [('Library', re.compile(r'^[01]\d_')), ('Analyses', re.compile(r'^2\d_')), ('Tutorials', re.compile(r'^3\d_'))]
+SECTIONS = [('Tutorials', re.compile(r'^3\d_')), ('Library', re.compile(r'^[01]\d_')), ('Analyses', re.compile(r'^2\d_'))]
 
 # ---------------------------------------------------------------- 1. execute
 _re_dir = re.compile(r'^\s*#\|\s*(.*)$')
@@ -81,13 +81,38 @@ def process(src: Path, dst: Path) -> str | None:
     finally: os.environ.pop('IN_TEST', None)
 
 # ---------------------------------------------------------------- 3. render
+_TEX = {r'\tau': 'τ', r'\hat{p}': 'p̂', r'\le': '≤', r'\leq': '≤', r'\ge': '≥', r'\geq': '≥', r'\times': '×', r'\cdot': '·',
+        r'\alpha': 'α', r'\beta': 'β', r'\epsilon': 'ε', r'\varepsilon': 'ε', r'\sum': 'Σ', r'\in': '∈', r'\to': '→',
+        r'\approx': '≈', r'\neq': '≠', r'\infty': '∞', r'\bmod': 'mod', r'\log': 'log', r'\min': 'min', r'\max': 'max',
+        r'\mid': '|', r'\,': ' ', r'\;': ' ', r'\!': '', r'\quad': '  ', r'\lvert': '|', r'\rvert': '|'}
+
+def _tex(src: str) -> str:
+    "Plain-text rendering of simple inline TeX (no MathJax offline): Greek letters, relations, sub/superscripts, fractions."
+    s = src
+    for _ in range(3): s = re.sub(r'\\frac\{([^{}]*)\}\{([^{}]*)\}', r'(\1)/(\2)', s)
+    s = re.sub(r'\\(?:text|mathrm|mathbf|operatorname)\{([^{}]*)\}', r'\1', s)
+    for k in sorted(_TEX, key=len, reverse=True): s = re.sub(re.escape(k) + r'(?![A-Za-z])', _TEX[k], s)
+    s = re.sub(r'_\{([^{}]*)\}', r'<sub>\1</sub>', s); s = re.sub(r'_(\w)', r'<sub>\1</sub>', s)
+    s = re.sub(r'\^\{([^{}]*)\}', r'<sup>\1</sup>', s); s = re.sub(r'\^(\w)', r'<sup>\1</sup>', s)
+    return s.replace('{', '').replace('}', '')
+
+def _math(html_text: str) -> str:
+    "Replace $...$ and $$...$$ outside <pre>/<code> by their plain-text rendering in <span class=math>."
+    parts = re.split(r'(<pre.*?</pre>|<code.*?</code>|<script.*?</script>)', html_text, flags=re.S)
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r'\$\$(.+?)\$\$', lambda m: f'<div class="math">{_tex(m.group(1))}</div>', parts[i], flags=re.S)
+        parts[i] = re.sub(r'(?<![\\$\w])\$([^$\n]+?)\$(?![\w$])', lambda m: f'<span class="math">{_tex(m.group(1))}</span>', parts[i])
+    return ''.join(parts)
+
 def _md(text: str) -> str:
-    "Markdown to HTML with nbconvert's mistune renderer (tables, math protected, code highlighted)."
+    "Markdown to HTML with nbconvert's mistune renderer (tables, code highlighted), simple TeX as text."
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
     text = re.sub(r'\]\(([^)]*)\)\{[^}\n]*\}', r'](\1)', text)          # pandoc link attributes {target=...}
-    text = re.sub(r'^:::\s*\{\.callout-(\w+)[^}]*\}\s*$', r'<div class="callout callout-\1" markdown="1">', text, flags=re.M)
-    text = re.sub(r'^:::\s*$', '</div>', text, flags=re.M)
-    return markdown2html_mistune(text)
+    def _callout(m):
+        inner = re.sub(r'\n\s*\n+', '\n', markdown2html_mistune(m.group(2)).strip())
+        return f'\n\n<div class="callout callout-{m.group(1)}">{inner}</div>\n\n'
+    text = re.sub(r'^:::\s*\{\.callout-(\w+)[^}]*\}\s*\n(.*?)\n:::\s*$', _callout, text, flags=re.M | re.S)
+    return _math(markdown2html_mistune(text))
 
 def _local_links(s: str, pages: set) -> str:
     "Point links at the published site (doc_host/doc_baseurl) to the local pages."
@@ -224,6 +249,8 @@ div.output.html { overflow-x:auto; }
 code { background:var(--bg-code); padding:0 .2rem; border-radius:3px; font-size:.88em; }
 pre code { background:none; padding:0; }
 img { max-width:100%; }
+.math { font-family: 'Cambria Math', 'STIX Two Math', Georgia, serif; font-style: italic; }
+div.math { text-align:center; margin:.6rem 0; }
 """
 
 def _section(name: str) -> str | None:
@@ -240,7 +267,7 @@ def _nav(pages: list, current: str) -> str:
         out.append(f'<h4>{sec}</h4><ul>')
         for p in items:
             act = ' class="active"' if p['name'] == current else ''
-            out.append(f'<li><a href="{p["name"]}.html"{act}>{html.escape(p["title"])}</a></li>')
+            out.append(f'<li><a href="{p["file"]}"{act}>{html.escape(p["title"])}</a></li>')
         out.append('</ul>')
     return '\n'.join(out)
 
@@ -305,7 +332,7 @@ def build(out: Path, only: list[str] | None, do_exec: bool, slow: bool, keep_goi
             stats = {'page': p.stem.split('_')[0], 'plots': 0, 'bad_plots': 0, 'errors': 0, 'showdocs': []}
             body, fm = render_page(nb, p.stem, stats)
             title = str(fm.get('title') or p.stem)
-            pages.append({'name': p.stem, 'file': f'{p.stem}.html', 'title': title, 'description': str(fm.get('description') or ''),
+            pages.append({'name': p.stem, 'file': re.sub(r'^\d+_', '', p.stem) + '.html', 'title': title, 'description': str(fm.get('description') or ''),
                           'plots': stats['plots'], 'bad_plots': stats['bad_plots'], 'error_outputs': stats['errors'],
                           'showdocs': stats['showdocs'], 'exports': _exports(p), 'exec_error': p.stem in errors})
             bodies[p.stem] = body

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Open every page of the offline docs site in headless Chromium, take screenshots, and fail on broken pages.
 
-A page fails when: its main text is (nearly) empty; a plot the build recorded did not draw (no plotly SVG inside its
+A page fails when: a link to another page of the site is broken; its main text is (nearly) empty; a plot the build recorded did not draw (no plotly SVG inside its
 div after the page's scripts ran); a figure was rendered as text (`Figure({...`); a `show_doc` entry has a pipe table
 that did not become an HTML table, or an exported name of the page's module has no `show_doc` entry; a notebook failed
 to execute (error output on the page) unless --allow-errors.
@@ -33,7 +33,7 @@ class _DomStats(HTMLParser):
     "Count what the rendered DOM shows: main text, plot divs with an SVG, show_doc blocks with their tables."
     def __init__(self):
         super().__init__()
-        self.stack, self.main_text, self.plots, self.showdocs = [], [], [], []
+        self.stack, self.main_text, self.plots, self.showdocs, self.links = [], [], [], [], []
         self.in_main = 0
     def handle_starttag(self, tag, attrs):
         a = dict(attrs); cls = (a.get('class') or '').split()
@@ -41,6 +41,7 @@ class _DomStats(HTMLParser):
             if tag == 'path' or tag == 'rect': self._mark_svg()
             return
         ctx = {'tag': tag, 'cls': cls}
+        if tag == 'a' and a.get('href'): self.links.append(a['href'])
         if tag == 'main': self.in_main += 1
         if 'corea-plot' in cls: ctx['plot'] = {'id': a.get('id'), 'svg': False}; self.plots.append(ctx['plot'])
         if 'showdoc' in cls: ctx['sd'] = {'heading': None, 'tables': 0, 'text': []}; self.showdocs.append(ctx['sd'])
@@ -103,6 +104,10 @@ def check_page(exe: str, site: Path, page: dict, shots: Path | None, allow_error
     shown = {(sd['heading'] or '').split('.')[-1] for sd in d.showdocs}
     missing = [n for n in page.get('exports', []) if n not in shown and not n.isupper()]
     if missing: probs.append(f"no show_doc for exported {', '.join(missing)}")
+    for href in sorted(set(d.links)):
+        target = href.split('#')[0]
+        if target and not re.match(r'^[a-z]+:', target) and not (site/target).exists():
+            probs.append(f'broken link to {href}')
     if (page.get('exec_error') or page.get('error_outputs')) and not allow_errors:
         probs.append('the notebook raised an error while the docs were built (see the red output on the page)')
     if shots is not None:
