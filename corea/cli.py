@@ -6,14 +6,14 @@
 __all__ = ['REQUIRED', 'CLIError', 'read_generations', 'pick_llm', 'read_manifest', 'infer_param_ratio', 'systems_report',
            'format_report', 'build_parser', 'main']
 
-# %% ../nbs/12_cli.ipynb #c956c6a4
+# %% ../nbs/12_cli.ipynb #eb5f3c7d
 import argparse, io, json, sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 import numpy as np
 import pandas as pd
 
-# %% ../nbs/12_cli.ipynb #ec903c3a
+# %% ../nbs/12_cli.ipynb #9612831c
 class CLIError(Exception):
     "An error to report to the user as one line (no traceback)."
 
@@ -46,7 +46,7 @@ def read_generations(path: str | Path) -> pd.DataFrame:
     if df.empty: raise CLIError(f"{p} has no rows")
     return df
 
-# %% ../nbs/12_cli.ipynb #b2364dc5
+# %% ../nbs/12_cli.ipynb #11a0a342
 def pick_llm(df: pd.DataFrame, llm: str | None = None) -> tuple[str, str]:
     "The LLM model name (given, or inferred) and how it was chosen."
     models = sorted(df.model.astype(str).unique())
@@ -59,7 +59,7 @@ def pick_llm(df: pd.DataFrame, llm: str | None = None) -> tuple[str, str]:
     acc = df.groupby('model').correct.mean()
     return str(acc.idxmax()), 'the model with the highest pass@1; pass --llm to choose'
 
-# %% ../nbs/12_cli.ipynb #be01ae5b
+# %% ../nbs/12_cli.ipynb #72afb5b7
 def read_manifest(path: str | Path) -> dict | None:
     "The manifest of a cache folder (manifest.json), or None for a plain file."
     m = Path(path)/'manifest.json'
@@ -78,7 +78,7 @@ def infer_param_ratio(df: pd.DataFrame, llm: str, given: float | None = None, ma
         return 1.0, "the LLM is the SLM's majority vote: same model, its cost is the tokens of all its samples"
     return 32 / 7, "the paper's 32B/7B; pass --param-ratio for your models"
 
-# %% ../nbs/12_cli.ipynb #e3ef313b
+# %% ../nbs/12_cli.ipynb #0eaa6d2f
 def systems_report(df: pd.DataFrame, llm: str, datasets: list[str] | None = None, threshold: float | None = None,
                    source: str = 'verbalized', param_ratio: float = 32 / 7, output_weight: float = 4.0) -> pd.DataFrame:
     "Baseline LLM, SLM alone and COREA cascade per system and dataset at the paper's threshold (or `threshold`)."
@@ -89,6 +89,9 @@ def systems_report(df: pd.DataFrame, llm: str, datasets: list[str] | None = None
         if bad: raise CLIError(f"unknown dataset {', '.join(bad)}: the cache has {', '.join(have)}")
         df = df[df.dataset.isin(datasets)]
     pairs = cascade_pairs(df, llm=llm)
+    if source != 'verbalized' and pairs[source].isna().all():
+        raise CLIError(f"the cache has no {source} confidences (column {'mean_prob' if source == 'avgprob' else 'mean_logprob'} "
+                       f"is missing or empty): use --confidence verbalized")
     rows = []
     for ds, g in pairs.groupby('dataset', sort=False):
         c = threshold_curves(g, source, param_ratio, output_weight)
@@ -115,7 +118,7 @@ def format_report(rep: pd.DataFrame) -> str:
         out.append(f'== {ds} ==\n' + t.to_string(index=False))
     return '\n\n'.join(out)
 
-# %% ../nbs/12_cli.ipynb #e8d10f97
+# %% ../nbs/12_cli.ipynb #ec8399aa
 _EPILOG_DEMO = """example:
   corea demo                        # prints the systems table, writes corea-report.html
   corea demo --out /tmp/r.html --threshold 0.9
@@ -137,8 +140,9 @@ def _add_sim_options(p):
     p.add_argument('--llm', help='model name of the LLM in the cache (default: the model without confidences)')
     p.add_argument('--dataset', action='append', help='only this dataset (repeatable; default: all in the cache)')
     p.add_argument('--threshold', type=float, help="fixed threshold τ (default: the paper's rule, τ = the LLM's pass@1)")
-    p.add_argument('--confidence', default='verbalized', choices=['verbalized', 'avgprob'],
-                   help='confidence source: the verbalized \\confidence{} or the mean token probability (default: verbalized)')
+    p.add_argument('--confidence', default='verbalized', choices=['verbalized', 'avgprob', 'avgprob_geometric'],
+                   help='confidence source: the verbalized \\confidence{}, the mean token probability (cache column mean_prob), '
+                        'or exp(mean_logprob) (default: verbalized)')
     p.add_argument('--param-ratio', type=float, help="N_LLM / N_SLM, the LLM cost multiplier (default: 1 when the LLM is the "
                    "SLM's majority vote, else the paper's 32/7)")
     p.add_argument('--output-weight', type=float, default=4.0, help='price of an output token in input tokens (default: 4)')
@@ -187,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('overrides', nargs='*', help='config overrides as key=value')
     return ap
 
-# %% ../nbs/12_cli.ipynb #6d7641d8
+# %% ../nbs/12_cli.ipynb #357d37b0
 def _simulate(df: pd.DataFrame, a, report: str | None, note: str, manifest: dict | None = None) -> int:
     llm, how = pick_llm(df, a.llm)
     ratio, why = infer_param_ratio(df, llm, a.param_ratio, manifest)

@@ -7,7 +7,7 @@ __all__ = ['CACHE_COLUMNS', 'CONFIDENCE_SOURCES', 'PALETTE', 'LLM_COLOR', 'synth
            'threshold_grid', 'threshold_curves', 'pareto_figure', 'threshold_figure', 'reliability_figure',
            'threshold_table', 'table_html', 'ThresholdExplorer', 'report_html', 'write_report']
 
-# %% ../nbs/11_widgets.ipynb #ab565f72
+# %% ../nbs/11_widgets.ipynb #29c45a55
 import html, math, time, warnings
 from pathlib import Path
 import numpy as np
@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from . import cascade
 
-# %% ../nbs/11_widgets.ipynb #d3ebd1d3
+# %% ../nbs/11_widgets.ipynb #9b85d011
 CACHE_COLUMNS = ['dataset', 'question_id', 'sample', 'model', 'method', 'response', 'answer', 'confidence',
                  'confidence_reason', 'correct', 'n_in', 'n_out', 'mean_logprob']
 
@@ -48,9 +48,10 @@ def synthetic_cache(n_questions: int = 200, n_runs: int = 3, datasets: tuple = (
     df['confidence_reason'] = np.where(df.confidence.isna() & (df.model != llm), 'missing', None)
     return df[CACHE_COLUMNS]
 
-# %% ../nbs/11_widgets.ipynb #38804bab
+# %% ../nbs/11_widgets.ipynb #903ddd4e
 CONFIDENCE_SOURCES = {'verbalized': 'the confidence the SLM wrote in \\confidence{}',
-                      'avgprob': 'mean token probability of the response (AvgProb baseline)'}
+                      'avgprob': 'mean token probability of the response (AvgProb baseline; cache column mean_prob)',
+                      'avgprob_geometric': 'exp(mean token log-probability): the geometric mean (cache column mean_logprob)'}
 
 def _need(df: pd.DataFrame, cols, what: str):
     missing = [c for c in cols if c not in df.columns]
@@ -85,17 +86,19 @@ def cascade_pairs(cache: pd.DataFrame, llm: str, llm_method: str | None = None, 
     S['k'] = S.run % S.n_llm
     out = S.drop(columns='n_llm').merge(lcols.drop(columns='n_llm'), on=key + ['k'], how='inner')
     lp = out['mean_logprob'] if 'mean_logprob' in out else pd.Series(np.nan, index=out.index)
+    mp = out['mean_prob'] if 'mean_prob' in out else pd.Series(np.nan, index=out.index)
     combos = out[['model', 'method']].drop_duplicates()
     names = {(m, t): system_name(m, t) for m, t in zip(combos.model, combos.method)}
     system = pd.MultiIndex.from_frame(out[['model', 'method']]).map(names)
     return pd.DataFrame({'dataset': out.dataset.values, 'system': np.asarray(system, dtype=object),
                          'question_id': out.question_id.values, 'run': out.run.values,
-                         'verbalized': out.confidence.astype(float).values, 'avgprob': np.exp(lp.astype(float)).values,
+                         'verbalized': out.confidence.astype(float).values, 'avgprob': mp.astype(float).values,
+                         'avgprob_geometric': np.exp(lp.astype(float)).values,
                          'slm_correct': out.correct.astype(bool).values, 'llm_correct': out.llm_correct.astype(bool).values,
                          'slm_n_in': out.n_in.values, 'slm_n_out': out.n_out.values,
                          'llm_n_in': out.llm_n_in.values, 'llm_n_out': out.llm_n_out.values})
 
-# %% ../nbs/11_widgets.ipynb #eb916558
+# %% ../nbs/11_widgets.ipynb #3a294457
 def threshold_grid(step: float = 0.01, top: float = 1.1) -> np.ndarray:
     "Thresholds 0, step, ..., top (top > 1 sends every question to the LLM)."
     return np.round(np.arange(0, top + step / 2, step), 10)
@@ -122,7 +125,7 @@ def threshold_curves(pairs: pd.DataFrame, source: str = 'verbalized', param_rati
     out['llm'] = first['llm']                                 # every system of a dataset defers to the same LLM answers
     return out
 
-# %% ../nbs/11_widgets.ipynb #9e8e8a92
+# %% ../nbs/11_widgets.ipynb #ff1ca367
 PALETTE = ['#636EFA', '#EF553B', '#00CC96', '#AB63FA', '#FFA15A', '#19D3F3', '#FF6692', '#B6E880', '#FF97FF', '#FECB52']
 LLM_COLOR = '#444444'
 
@@ -151,7 +154,7 @@ def pareto_figure(curves: dict, threshold: float | None = None) -> go.Figure:
                       height=420, margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation='h', y=-0.2))
     return fig
 
-# %% ../nbs/11_widgets.ipynb #b2f8b459
+# %% ../nbs/11_widgets.ipynb #7cf59c64
 def threshold_figure(curves: dict, threshold: float | None = None) -> go.Figure:
     "pass@1, average cost and LLM share against the threshold (paper Fig. 2 a-c), Baseline LLM dashed, `threshold` marked."
     fig = make_subplots(rows=1, cols=3, subplot_titles=('pass@1 (%)', 'average cost', 'LLM share (%)'), horizontal_spacing=0.08)
@@ -173,7 +176,7 @@ def threshold_figure(curves: dict, threshold: float | None = None) -> go.Figure:
                       legend=dict(orientation='h', y=-0.25))
     return fig
 
-# %% ../nbs/11_widgets.ipynb #b9732da4
+# %% ../nbs/11_widgets.ipynb #54ec9aca
 def reliability_figure(pairs: pd.DataFrame, source: str = 'verbalized', n_bins: int = 10) -> go.Figure:
     "Reliability diagram (mean confidence vs accuracy per bin) of every system in `pairs`, for confidence `source`."
     from corea.metrics import reliability_table
@@ -200,7 +203,7 @@ def _reliability(conf, correct, n_bins, reliability_table) -> pd.DataFrame:
     t = t.rename(columns=ren)
     return t[t['count'] > 0][['confidence', 'accuracy', 'count']].reset_index(drop=True)
 
-# %% ../nbs/11_widgets.ipynb #c2fa0edf
+# %% ../nbs/11_widgets.ipynb #fb0c7076
 def threshold_table(curves: dict, threshold: float) -> pd.DataFrame:
     "Each system at `threshold` (nearest grid point) beside the Baseline LLM: pass@1 %, avg cost, LLM share %, deltas."
     i = _idx(curves, threshold)
@@ -222,7 +225,7 @@ def table_html(table: pd.DataFrame) -> str:
         t[c] = [('' if (isinstance(v, float) and math.isnan(v)) else f.format(v)) for v in table[c]]
     return t.to_html(classes='corea-table', border=0, escape=True)
 
-# %% ../nbs/11_widgets.ipynb #efd6fa00
+# %% ../nbs/11_widgets.ipynb #4f4c0678
 def _figure_widget(fig: go.Figure):
     try: return go.FigureWidget(fig)
     except ImportError:
@@ -322,7 +325,7 @@ class ThresholdExplorer:
         from IPython.display import display
         display(self.widget)
 
-# %% ../nbs/11_widgets.ipynb #3afc958c
+# %% ../nbs/11_widgets.ipynb #441bad2e
 _REPORT_JS = """
 function coreaSlide(ds, i) {
   const d = COREA[ds], t = d.grid[i];
