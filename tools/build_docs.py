@@ -204,7 +204,7 @@ def render_page(nb: dict, name: str, stats: dict) -> tuple[str, dict]:
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} | corea</title><link rel="stylesheet" href="assets/site.css">{plotly}</head>
+<title>{plain_title} | corea</title><link rel="stylesheet" href="assets/site.css">{plotly}</head>
 <body><header class="topbar"><a href="index.html" class="brand">corea</a><span class="tagline">{tagline}</span></header>
 <div class="layout"><nav class="sidebar">{nav}</nav>
 <main id="content"><h1 class="title">{title}</h1>{desc}{body}</main></div></body></html>
@@ -267,7 +267,7 @@ def _nav(pages: list, current: str) -> str:
         out.append(f'<h4>{sec}</h4><ul>')
         for p in items:
             act = ' class="active"' if p['name'] == current else ''
-            out.append(f'<li><a href="{p["file"]}"{act}>{html.escape(p["title"])}</a></li>')
+            out.append(f'<li><a href="{p["file"]}"{act}>{html.escape(p["title"].replace("`", ""))}</a></li>')
         out.append('</ul>')
     return '\n'.join(out)
 
@@ -340,9 +340,10 @@ def build(out: Path, only: list[str] | None, do_exec: bool, slow: bool, keep_goi
     tagline = 'Confidence-calibrated small-large language model cascades'
     for pg in pages:
         body = _local_links(bodies[pg['name']], names)
-        desc = f'<p class="description">{html.escape(pg["description"])}</p>' if pg['description'] else ''
+        inline = lambda t: re.sub(r'^<p>|</p>\s*$', '', _md(t).strip())
+        desc = f'<p class="description">{inline(pg["description"])}</p>' if pg['description'] else ''
         plotly_tag = '<script src="assets/plotly.min.js"></script>' if pg['plots'] else ''
-        (out/pg['file']).write_text(PAGE.format(title=html.escape(pg['title']), tagline=tagline, nav=_nav(pages, pg['name']),
+        (out/pg['file']).write_text(PAGE.format(title=inline(pg['title']), tagline=tagline, nav=_nav(pages, pg['name']), plain_title=html.escape(pg['title'].replace('`', '')),
                                                 desc=desc, body=body, plotly=plotly_tag))
     (out/'manifest.json').write_text(json.dumps({'pages': pages, 'built_s': round(time.time()-t0, 1)}, indent=1))
     print(f'wrote {len(pages)} pages to {out} in {time.time()-t0:.0f}s; open {out/"index.html"}')
