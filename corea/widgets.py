@@ -7,7 +7,7 @@ __all__ = ['CACHE_COLUMNS', 'CONFIDENCE_SOURCES', 'PALETTE', 'LLM_COLOR', 'synth
            'threshold_grid', 'threshold_curves', 'pareto_figure', 'threshold_figure', 'reliability_figure',
            'threshold_table', 'table_html', 'ThresholdExplorer', 'report_html', 'write_report']
 
-# %% ../nbs/11_widgets.ipynb #29c45a55
+# %% ../nbs/11_widgets.ipynb #38b1d768
 import html, math, time, warnings
 from pathlib import Path
 import numpy as np
@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from . import cascade
 
-# %% ../nbs/11_widgets.ipynb #9b85d011
+# %% ../nbs/11_widgets.ipynb #850fc56e
 CACHE_COLUMNS = ['dataset', 'question_id', 'sample', 'model', 'method', 'response', 'answer', 'confidence',
                  'confidence_reason', 'correct', 'n_in', 'n_out', 'mean_logprob']
 
@@ -48,7 +48,7 @@ def synthetic_cache(n_questions: int = 200, n_runs: int = 3, datasets: tuple = (
     df['confidence_reason'] = np.where(df.confidence.isna() & (df.model != llm), 'missing', None)
     return df[CACHE_COLUMNS]
 
-# %% ../nbs/11_widgets.ipynb #903ddd4e
+# %% ../nbs/11_widgets.ipynb #08848f71
 CONFIDENCE_SOURCES = {'verbalized': 'the confidence the SLM wrote in \\confidence{}',
                       'avgprob': 'mean token probability of the response (AvgProb baseline; cache column mean_prob)',
                       'avgprob_geometric': 'exp(mean token log-probability): the geometric mean (cache column mean_logprob)'}
@@ -98,7 +98,7 @@ def cascade_pairs(cache: pd.DataFrame, llm: str, llm_method: str | None = None, 
                          'slm_n_in': out.n_in.values, 'slm_n_out': out.n_out.values,
                          'llm_n_in': out.llm_n_in.values, 'llm_n_out': out.llm_n_out.values})
 
-# %% ../nbs/11_widgets.ipynb #3a294457
+# %% ../nbs/11_widgets.ipynb #46a8f8da
 def threshold_grid(step: float = 0.01, top: float = 1.1) -> np.ndarray:
     "Thresholds 0, step, ..., top (top > 1 sends every question to the LLM)."
     return np.round(np.arange(0, top + step / 2, step), 10)
@@ -125,7 +125,7 @@ def threshold_curves(pairs: pd.DataFrame, source: str = 'verbalized', param_rati
     out['llm'] = first['llm']                                 # every system of a dataset defers to the same LLM answers
     return out
 
-# %% ../nbs/11_widgets.ipynb #ff1ca367
+# %% ../nbs/11_widgets.ipynb #b17f1ae4
 PALETTE = ['#636EFA', '#EF553B', '#00CC96', '#AB63FA', '#FFA15A', '#19D3F3', '#FF6692', '#B6E880', '#FF97FF', '#FECB52']
 LLM_COLOR = '#444444'
 
@@ -135,7 +135,7 @@ def _idx(curves: dict, threshold: float) -> int:
     return int(np.abs(curves['grid'] - threshold).argmin())
 
 def pareto_figure(curves: dict, threshold: float | None = None) -> go.Figure:
-    "Average cost against pass@1 for every system (its Pareto front), the Baseline LLM, and each system's point at `threshold`."
+    "Average cost against pass@1: each system's Pareto front, its point at `threshold` and alone (open circle), and the Baseline LLM."
     fig = go.Figure()
     i = None if threshold is None else _idx(curves, threshold)
     for k, (name, s) in enumerate(curves['systems'].items()):
@@ -146,6 +146,10 @@ def pareto_figure(curves: dict, threshold: float | None = None) -> go.Figure:
                         mode='markers', marker=dict(color=_color(k), size=12, line=dict(color='white', width=1.5)),
                         showlegend=False, legendgroup=name, meta=f'at:{name}',
                         hovertemplate='τ = ' + ('' if threshold is None else f'{threshold:.2f}') + '<br>cost %{x:.0f}<br>pass@1 %{y:.1f}%<extra>' + html.escape(name) + '</extra>')
+    for k, (name, s) in enumerate(curves['systems'].items()):
+        fig.add_scatter(x=[s['slm'][1]], y=[100 * s['slm'][0]], mode='markers', showlegend=False, legendgroup=name, meta=f'slm:{name}',
+                        marker=dict(symbol='circle-open', size=10, color=_color(k), line=dict(width=2)),
+                        hovertemplate='SLM alone<br>cost %{x:.0f}<br>pass@1 %{y:.1f}%<extra>' + html.escape(name) + '</extra>')
     p, c = curves['llm']
     fig.add_scatter(x=[c], y=[100 * p], mode='markers', name='Baseline LLM', marker=dict(symbol='star', size=14, color=LLM_COLOR),
                     meta='llm', hovertemplate='Baseline LLM<br>cost %{x:.0f}<br>pass@1 %{y:.1f}%<extra></extra>')
@@ -154,7 +158,7 @@ def pareto_figure(curves: dict, threshold: float | None = None) -> go.Figure:
                       height=420, margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation='h', y=-0.2))
     return fig
 
-# %% ../nbs/11_widgets.ipynb #7cf59c64
+# %% ../nbs/11_widgets.ipynb #106e5733
 def threshold_figure(curves: dict, threshold: float | None = None) -> go.Figure:
     "pass@1, average cost and LLM share against the threshold (paper Fig. 2 a-c), Baseline LLM dashed, `threshold` marked."
     fig = make_subplots(rows=1, cols=3, subplot_titles=('pass@1 (%)', 'average cost', 'LLM share (%)'), horizontal_spacing=0.08)
@@ -176,7 +180,7 @@ def threshold_figure(curves: dict, threshold: float | None = None) -> go.Figure:
                       legend=dict(orientation='h', y=-0.25))
     return fig
 
-# %% ../nbs/11_widgets.ipynb #54ec9aca
+# %% ../nbs/11_widgets.ipynb #3d0d2962
 def reliability_figure(pairs: pd.DataFrame, source: str = 'verbalized', n_bins: int = 10) -> go.Figure:
     "Reliability diagram (mean confidence vs accuracy per bin) of every system in `pairs`, for confidence `source`."
     from corea.metrics import reliability_table
@@ -203,7 +207,7 @@ def _reliability(conf, correct, n_bins, reliability_table) -> pd.DataFrame:
     t = t.rename(columns=ren)
     return t[t['count'] > 0][['confidence', 'accuracy', 'count']].reset_index(drop=True)
 
-# %% ../nbs/11_widgets.ipynb #fb0c7076
+# %% ../nbs/11_widgets.ipynb #991e7c5a
 def threshold_table(curves: dict, threshold: float) -> pd.DataFrame:
     "Each system at `threshold` (nearest grid point) beside the Baseline LLM: pass@1 %, avg cost, LLM share %, deltas."
     i = _idx(curves, threshold)
@@ -225,7 +229,7 @@ def table_html(table: pd.DataFrame) -> str:
         t[c] = [('' if (isinstance(v, float) and math.isnan(v)) else f.format(v)) for v in table[c]]
     return t.to_html(classes='corea-table', border=0, escape=True)
 
-# %% ../nbs/11_widgets.ipynb #4f4c0678
+# %% ../nbs/11_widgets.ipynb #ff23528f
 def _figure_widget(fig: go.Figure):
     try: return go.FigureWidget(fig)
     except ImportError:
@@ -325,7 +329,7 @@ class ThresholdExplorer:
         from IPython.display import display
         display(self.widget)
 
-# %% ../nbs/11_widgets.ipynb #441bad2e
+# %% ../nbs/11_widgets.ipynb #9e872370
 _REPORT_JS = """
 function coreaSlide(ds, i) {
   const d = COREA[ds], t = d.grid[i];
