@@ -154,7 +154,7 @@ def main():
               "which together with the savings above is where the 8x target applies; we could not measure that here.", "",
               "The per-item timeout is enforced by the parent (a worker silent for longer than `timeout` on one item is killed and "
               "replaced), so none of this relies on math-verify's SIGALRM timeouts, which do not work off the main thread. "
-              "A pool costs about a second to start (the first-call row) and is then reused by every later call."]
+              "Starting the pool (fork server, then workers) costs a few seconds on this loaded machine (the first-call row minus the fresh-workers row); it happens once and the pool is reused by every later call."]
     Path(args.out).write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
 
