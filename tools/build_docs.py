@@ -316,9 +316,10 @@ def build(out: Path, only: list[str] | None, do_exec: bool, slow: bool, keep_goi
             else: shutil.copy2(p, tmp/p.name)
             print(f'{"executed" if do_exec else "copied"} {p.name} in {time.time()-t:.1f}s{"  FAILED" if p.stem in errors else ""}')
         proc = tmp/'_proc'; proc.mkdir()
+        proc_errors = {}
         for p in nbs:
             err = process(tmp/p.name, proc/p.name)
-            if err: errors.setdefault(p.stem, err); print(err, file=sys.stderr)
+            if err: proc_errors[p.stem] = err; print(err, file=sys.stderr)
         out.mkdir(parents=True, exist_ok=True)
         (out/'assets').mkdir(exist_ok=True)
         import plotly
@@ -334,7 +335,8 @@ def build(out: Path, only: list[str] | None, do_exec: bool, slow: bool, keep_goi
             title = str(fm.get('title') or p.stem)
             pages.append({'name': p.stem, 'file': re.sub(r'^\d+_', '', p.stem) + '.html', 'title': title, 'description': str(fm.get('description') or ''),
                           'plots': stats['plots'], 'bad_plots': stats['bad_plots'], 'error_outputs': stats['errors'],
-                          'showdocs': stats['showdocs'], 'exports': _exports(p), 'exec_error': p.stem in errors})
+                          'showdocs': stats['showdocs'], 'exports': _exports(p), 'exec_error': p.stem in errors,
+                          'proc_error': proc_errors.get(p.stem)})
             bodies[p.stem] = body
     names = {pg['file'] for pg in pages}
     tagline = 'Confidence-calibrated small-large language model cascades'
@@ -348,7 +350,9 @@ def build(out: Path, only: list[str] | None, do_exec: bool, slow: bool, keep_goi
     (out/'manifest.json').write_text(json.dumps({'pages': pages, 'built_s': round(time.time()-t0, 1)}, indent=1))
     print(f'wrote {len(pages)} pages to {out} in {time.time()-t0:.0f}s; open {out/"index.html"}')
     if errors: print(f'{len(errors)} notebook(s) failed to execute: {", ".join(errors)}', file=sys.stderr)
-    return 1 if errors and not keep_going else 0
+    if proc_errors: print(f'{len(proc_errors)} notebook(s) failed nbdev\'s show_doc processing (nbdev_docs would fail too): '
+                          f'{", ".join(proc_errors)}', file=sys.stderr)
+    return 1 if (errors or proc_errors) and not keep_going else 0
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])

@@ -108,6 +108,10 @@ def check_page(exe: str, site: Path, page: dict, shots: Path | None, allow_error
         target = href.split('#')[0]
         if target and not re.match(r'^[a-z]+:', target) and not (site/target).exists():
             probs.append(f'broken link to {href}')
+    if page.get('proc_error'):
+        probs.append("nbdev's docs processing failed, so nbdev_docs (quarto) would fail on this notebook too: "
+                     f"{page['proc_error'].split(';')[0]}. Its exec_show_docs step runs only import/export cells: keep "
+                     "imports in cells of their own, and do not let those cells need variables from other cells")
     if (page.get('exec_error') or page.get('error_outputs')) and not allow_errors:
         probs.append('the notebook raised an error while the docs were built (see the red output on the page)')
     if shots is not None:
