@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_grading.ipynb #7c0ec75f
 from __future__ import annotations
-import atexit, functools, logging, os, re, threading, time, warnings
+import atexit, contextlib, functools, logging, os, re, sys, threading, time, warnings
 from collections import deque
 from typing import Sequence
 
@@ -149,6 +149,16 @@ def _mp_context():
         return ctx
     except Exception: return mp.get_context('spawn')
 
+@contextlib.contextmanager
+def _workers_skip_main():
+    "Start grading processes without re-running the caller's `__main__` (a script with no main guard, or code read from stdin)."
+    main = sys.modules.get('__main__')
+    saved = {a: main.__dict__[a] for a in ('__file__', '__spec__') if main is not None and a in main.__dict__}
+    for a in saved: setattr(main, a, None) if a == '__spec__' else delattr(main, a)
+    try: yield
+    finally:
+        for a, v in saved.items(): setattr(main, a, v)
+
 def default_workers() -> int:
     "The number of CPU cores this process may use (at most 8)."
     try: n = len(os.sched_getaffinity(0))
@@ -169,7 +179,8 @@ class GradingPool:
         from corea import grading                  # the installed module's function, also when this class is defined in a notebook
         parent, child = self._ctx.Pipe()
         p = self._ctx.Process(target=grading._worker_main, args=(child, self.max_memory_mb), daemon=True, name=f'corea-grader-{k}')
-        p.start(); child.close()
+        with _workers_skip_main(): p.start()       # workers need corea.grading only, never the caller's script
+        child.close()
         self._workers[k] = (p, parent)
 
     def _kill(self, k):
