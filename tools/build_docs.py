@@ -91,7 +91,9 @@ def _tex(src: str) -> str:
     s = src
     for _ in range(3): s = re.sub(r'\\frac\{([^{}]*)\}\{([^{}]*)\}', r'(\1)/(\2)', s)
     s = re.sub(r'\\(?:text|mathrm|mathbf|operatorname)\{([^{}]*)\}', r'\1', s)
-    for k in sorted(_TEX, key=len, reverse=True): s = re.sub(re.escape(k) + r'(?![A-Za-z])', _TEX[k], s)
+    s = re.sub(r'\\(hat|bar|tilde)\s*(?:\{(\w)\}|(\w))', lambda m: (m.group(2) or m.group(3)) + {'hat': '\u0302', 'bar': '\u0304', 'tilde': '\u0303'}[m.group(1)], s)
+    for k in sorted(_TEX, key=len, reverse=True):   # \tau must not eat \tautology; \, \; \! end in a symbol, no such risk
+        s = re.sub(re.escape(k) + (r'(?![A-Za-z])' if k[-1].isalpha() else ''), lambda m, v=_TEX[k]: v, s)
     s = re.sub(r'_\{([^{}]*)\}', r'<sub>\1</sub>', s); s = re.sub(r'_(\w)', r'<sub>\1</sub>', s)
     s = re.sub(r'\^\{([^{}]*)\}', r'<sup>\1</sup>', s); s = re.sub(r'\^(\w)', r'<sup>\1</sup>', s)
     return s.replace('{', '').replace('}', '')
@@ -150,8 +152,10 @@ def _out_html(o: dict, stats: dict) -> str:
         spec = json.dumps({'data': fig.get('data', []), 'layout': fig.get('layout', {}), 'config': {'responsive': True}})
         return (f'<div class="output plot"><div id="{div}" class="corea-plot" style="min-height:360px"></div>'
                 f'<script>Plotly.newPlot("{div}", {spec}.data, {spec}.layout, {{"responsive": true}});</script></div>')
-    if 'application/vnd.jupyter.widget-view+json' in data and 'text/plain' in data:
-        return f'<pre class="output widget">{html.escape(j(data["text/plain"]))} (interactive widget: open the notebook in Jupyter)</pre>'
+    if 'application/vnd.jupyter.widget-view+json' in data:
+        return ('<div class="output widget callout"><b>Interactive widget.</b> Its sliders and selectors run in Jupyter '
+                '(open this notebook, or `pip install anywidget` for live plotly figures); a static page cannot run them. '
+                'The figures that follow show its state.</div>')
     if 'text/markdown' in data:
         md = j(data['text/markdown'])
         if _is_showdoc_md.match(md):
@@ -251,6 +255,9 @@ pre code { background:none; padding:0; }
 img { max-width:100%; }
 .math { font-family: 'Cambria Math', 'STIX Two Math', Georgia, serif; font-style: italic; }
 div.math { text-align:center; margin:.6rem 0; }
+a.anchor-link { visibility:hidden; text-decoration:none; margin-left:.3rem; font-size:.8em; }
+h1:hover a.anchor-link, h2:hover a.anchor-link, h3:hover a.anchor-link, h4:hover a.anchor-link { visibility:visible; }
+.showdoc > hr { display:none; }
 """
 
 def _section(name: str) -> str | None:

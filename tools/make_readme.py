@@ -34,6 +34,11 @@ def _execute(nb_path: Path) -> nbformat.NotebookNode:
     finally: os.chdir(cwd); os.environ.pop('IN_TEST', None)
     return nbformat.reads(nbformat.writes(nbformat.from_dict(dict(nb))), as_version=4)
 
+def _docs_url() -> str:
+    from nbdev.config import get_config
+    cfg = get_config()
+    return cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/') + '/'
+
 def _only_tests(src: str) -> bool:
     lines = [l for l in src.splitlines() if not _dir.match(l)]
     return any(l.strip() for l in lines) and all(_test_line.match(l) for l in lines)
@@ -48,9 +53,16 @@ def render(nb_path: Path = ROOT/'nbs'/'index.ipynb', execute: bool = True) -> st
         if c.cell_type == 'code':
             if _only_tests(c.source): continue
             c.source = '\n'.join(l for l in lines if not _dir.match(l))
+            outs = []
             for o in c.get('outputs', []):
-                h = o.get('data', {}).get('text/html')
-                if h: o['data']['text/html'] = re.sub(r'<style[^>]*>.*?</style>\s*', '', ''.join(h), flags=re.S)
+                d = o.get('data', {})
+                if o.get('output_type') in ('display_data', 'execute_result') and not d: continue
+                if 'application/vnd.plotly.v1+json' in d:            # no plotly.js on GitHub: point to the docs page
+                    o['data'] = {'text/markdown': f'*(interactive figure: see it on the [documentation site]({_docs_url()}))*'}
+                elif 'window.PlotlyConfig' in ''.join(d.get('text/html', '')): continue   # the renderer's plotly.js loader
+                elif d.get('text/html'): d['text/html'] = re.sub(r'<style[^>]*>.*?</style>\s*', '', ''.join(d['text/html']), flags=re.S)
+                outs.append(o)
+            c.outputs = outs
         keep.append(c)
     nb.cells = keep
     nb.metadata['language_info'] = {'name': 'python'}          # fenced code blocks say python
