@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Open every page of the offline docs site in headless Chromium, take screenshots, and fail on broken pages.
 
-A page fails when: a link to another page of the site is broken; its main text is (nearly) empty; a plot the build recorded did not draw (no plotly SVG inside its
+A page fails when: it has no title or no one-line description (nbdev frontmatter); a link to another page of the site is broken; its main text is (nearly) empty; a plot the build recorded did not draw (no plotly SVG inside its
 div after the page's scripts ran); a figure was rendered as text (`Figure({...`); a `show_doc` entry has a pipe table
 that did not become an HTML table, or an exported name of the page's module has no `show_doc` entry; a notebook failed
 to execute (error output on the page) unless --allow-errors.
@@ -90,6 +90,10 @@ def check_page(exe: str, site: Path, page: dict, shots: Path | None, allow_error
         return [f'chromium could not render the page (exit {r.returncode}): {r.stderr.strip()[-300:]}']
     d = _DomStats(); d.feed(r.stdout)
     probs = []
+    if page['title'] in (page['name'], '') or page['title'].startswith('Untitled'):
+        probs.append('no title: start the notebook with a markdown cell "# Title" (nbdev frontmatter)')
+    if not page.get('description'):
+        probs.append('no description: put a "> one-line summary" under the title (nbdev frontmatter)')
     text = ' '.join(' '.join(d.main_text).split())
     if len(text) < 200: probs.append(f'page is (nearly) empty: {len(text)} characters of text')
     if len(d.plots) != page['plots']: probs.append(f"{page['plots']} plot(s) built but {len(d.plots)} plot div(s) in the page")
