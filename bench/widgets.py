@@ -9,7 +9,7 @@ cached), a cost-parameter change. The baseline is a full rebuild of the three fi
 in the same run.
 Usage: python bench/widgets.py [--questions 500]   -> bench/results/widgets.md
 """
-import argparse, platform, statistics, time
+import argparse, os, platform, statistics, time
 from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
@@ -22,6 +22,7 @@ def timed(f):
 
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--questions', type=int, default=500); a = ap.parse_args()
+    load0 = os.getloadavg()
     datasets = tuple(f'synthetic-{i}' for i in range(6))
     t = time.perf_counter()
     cache = synthetic_cache(n_questions=a.questions, n_runs=10, datasets=datasets, n_systems=10, seed=0)
@@ -46,7 +47,10 @@ def main():
         '## Threshold explorer redraw (`corea.widgets`)', '',
         f'Command: `python bench/widgets.py --questions {a.questions}`. Workload: 10 systems x 6 datasets x 10 runs x {a.questions} '
         f'questions ({len(cache):,} cache rows, synthetic), threshold grid of {len(positions)} points, figures: `{live}`. '
-        f'{platform.processor() or platform.machine()}, Python {platform.python_version()}.', '',
+        f'Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, '
+        f'plotly {go.__dict__.get("__version__", __import__("plotly").__version__)}'
+        + (f', anywidget {__import__("anywidget").__version__}' if live == 'FigureWidget' else '')
+        + f'; load average {load0[0]:.2f} before the run, {os.getloadavg()[0]:.2f} after (1 min; a shared machine).', '',
         '| step | time |', '|---|---|',
         f'| synthetic cache ({len(cache):,} rows) | {t_cache:.2f} s |',
         f'| build explorer (pair + curves of the first dataset + figures) | {t_build:.2f} s |',
