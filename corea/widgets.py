@@ -134,6 +134,15 @@ def _color(i: int) -> str: return PALETTE[i % len(PALETTE)]
 def _idx(curves: dict, threshold: float) -> int:
     return int(np.abs(curves['grid'] - threshold).argmin())
 
+def _pass_range(curves: dict) -> list | None:
+    "A pass@1 axis range (%) at least 2 points tall when every value is (nearly) the same, else None (plotly's autorange)."
+    ys = [100 * np.asarray(s['pass_at_1']) for s in curves['systems'].values()] + [[100 * curves['llm'][0]]]
+    ys += [[100 * s['slm'][0]] for s in curves['systems'].values()] + [100 * s['front'].pass_at_1.to_numpy(float) for s in curves['systems'].values()]
+    y = np.concatenate([np.ravel(v) for v in ys]); y = y[np.isfinite(y)]
+    if not len(y) or y.max() - y.min() >= 1: return None
+    mid = (y.max() + y.min()) / 2
+    return [mid - 1, mid + 1]
+
 def pareto_figure(curves: dict, threshold: float | None = None) -> go.Figure:
     "Average cost against pass@1: each system's Pareto front, its point at `threshold` and alone (open circle), and the Baseline LLM."
     fig = go.Figure()
@@ -156,6 +165,7 @@ def pareto_figure(curves: dict, threshold: float | None = None) -> go.Figure:
     fig.update_layout(title=f"Pareto curve: {curves['dataset']}" + ('' if threshold is None else f' (markers at τ = {threshold:.2f})'),
                       xaxis_title='average cost per question (SLM input tokens)', yaxis_title='pass@1 (%)',
                       height=420, margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation='h', y=-0.2))
+    if (r := _pass_range(curves)) is not None: fig.update_yaxes(range=r)   # flat pass@1: no 33.33331 ticks
     return fig
 
 # %% ../nbs/11_widgets.ipynb #106e5733
@@ -176,6 +186,7 @@ def threshold_figure(curves: dict, threshold: float | None = None) -> go.Figure:
         fig.add_vline(x=0 if threshold is None else threshold, line=dict(color='black', width=1, dash='dot'),
                       visible=threshold is not None, row=1, col=col)
     fig.update_xaxes(title_text='threshold τ', range=[g[0], g[-1]])
+    if (r := _pass_range(curves)) is not None: fig.update_yaxes(range=r, row=1, col=1)
     fig.update_layout(title=f"Against the threshold: {curves['dataset']}", height=360, margin=dict(l=50, r=20, t=70, b=50),
                       legend=dict(orientation='h', y=-0.25))
     return fig
