@@ -291,3 +291,4 @@ d = { 'settings': { 'branch': 'main',
                                'corea.widgets.threshold_grid': ('widgets.html#threshold_grid', 'corea/widgets.py'),
                                'corea.widgets.threshold_table': ('widgets.html#threshold_table', 'corea/widgets.py'),
                                'corea.widgets.write_report': ('widgets.html#write_report', 'corea/widgets.py')}}}
+                               'corea.widgets._pass_range': ('widgets.html#_pass_range', 'corea/widgets.py'),
