@@ -74,10 +74,19 @@ def process(src: Path, dst: Path) -> str | None:
     try:
         nb = read_nb(src); FilterDefaults()(nb); write_nb(nb, dst); return None
     except Exception as e:
-        class _NoExec(FilterDefaults):
-            def base_procs(self): return [p for p in super().base_procs() if p is not exec_show_docs]
-        nb = read_nb(src); _NoExec()(nb); write_nb(nb, dst)
-        return f'nbdev processing of {src.name} failed ({e.__cause__ or e}); page rendered without show_doc output'
+        class _tolerant_exec(exec_show_docs):      # skip the cells that fail, so the page still documents its API
+            def __call__(self, cell):
+                before = cell.get('outputs')
+                try: super().__call__(cell)
+                except Exception: self.k.exc = None; cell['outputs'] = before   # keep what the notebook's own run showed
+        class _Tolerant(FilterDefaults):
+            def base_procs(self): return [_tolerant_exec if p is exec_show_docs else p for p in super().base_procs()]
+        try: nb = read_nb(src); _Tolerant()(nb); write_nb(nb, dst); how = 'show_doc output from the cells that ran'
+        except Exception:
+            class _NoExec(FilterDefaults):
+                def base_procs(self): return [p for p in super().base_procs() if p is not exec_show_docs]
+            nb = read_nb(src); _NoExec()(nb); write_nb(nb, dst); how = 'no show_doc output'
+        return f'nbdev processing of {src.name} failed ({e.__cause__ or e}); offline page rendered with {how}'
     finally: os.environ.pop('IN_TEST', None)
 
 # ---------------------------------------------------------------- 3. render
