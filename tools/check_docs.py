@@ -94,6 +94,9 @@ def check_page(exe: str, site: Path, page: dict, shots: Path | None, allow_error
         probs.append('no title: start the notebook with a markdown cell "# Title" (nbdev frontmatter)')
     if not page.get('description'):
         probs.append('no description: put a "> one-line summary" under the title (nbdev frontmatter)')
+    nav = re.search(r'<nav class="sidebar">(.*?)</nav>', r.stdout, re.S)
+    sections = re.findall(r'<h4>(.*?)</h4>', nav.group(1)) if nav else []
+    if 'Tutorials' in sections and sections[0] != 'Tutorials': probs.append(f'the sidebar does not start with the tutorials: {sections}')
     text = ' '.join(' '.join(d.main_text).split())
     if len(text) < 200: probs.append(f'page is (nearly) empty: {len(text)} characters of text')
     if len(d.plots) != page['plots']: probs.append(f"{page['plots']} plot(s) built but {len(d.plots)} plot div(s) in the page")
