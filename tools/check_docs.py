@@ -80,7 +80,7 @@ def png_ink(path: Path) -> float:
     return sum(1 for x in raw[::7] if x not in (0, 255)) / max(1, len(raw[::7]))
 
 _pipe_row = re.compile(r'^\s*\|.*\|\s*$', re.M)
-_pipe_rule = re.compile(r'\|\s*:?-{2,}')
+_pipe_rule = re.compile(r'^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?)?\s*$', re.M)   # a table's rule line, | --- | :--: |
 
 def check_page(exe: str, site: Path, page: dict, shots: Path | None, allow_errors: bool) -> list[str]:
     "Problems found on one page (empty list: the page is fine)."
