@@ -363,7 +363,7 @@ def build(out: Path, only: list[str] | None, do_exec: bool, slow: bool, keep_goi
         plotly_tag = '<script src="assets/plotly.min.js"></script>' if pg['plots'] else ''
         (out/pg['file']).write_text(PAGE.format(title=inline(pg['title']), tagline=tagline, nav=_nav(pages, pg['name']), plain_title=html.escape(pg['title'].replace('`', '')),
                                                 desc=desc, body=body, plotly=plotly_tag))
-    (out/'manifest.json').write_text(json.dumps({'pages': pages, 'built_s': round(time.time()-t0, 1)}, indent=1))
+    (out/'manifest.json').write_text(json.dumps({'pages': pages, 'partial': bool(only), 'built_s': round(time.time()-t0, 1)}, indent=1))
     print(f'wrote {len(pages)} pages to {out} in {time.time()-t0:.0f}s; open {out/"index.html"}')
     if errors: print(f'{len(errors)} notebook(s) failed to execute: {", ".join(errors)}', file=sys.stderr)
     if proc_errors: print(f'{len(proc_errors)} notebook(s) failed nbdev\'s show_doc processing (nbdev_docs would fail too): '

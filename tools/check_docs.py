@@ -67,6 +67,14 @@ class _DomStats(HTMLParser):
                 if c is not self.stack[-1] and self.stack[-1]['tag'] in ('h2', 'h3', 'h4') and c['sd']['heading'] is None:
                     c['sd']['heading'] = data.strip()
 
+def _site_url() -> str | None:
+    "The published docs address (settings.ini doc_host + doc_baseurl), e.g. https://corea-dev.github.io/corea/."
+    try:
+        from nbdev.config import get_config
+        cfg = get_config()
+        return cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/') + '/'
+    except Exception: return None
+
 def png_ink(path: Path) -> float:
     "Share of the decompressed PNG bytes that are neither 0 nor 255: about 0 for a blank (one-colour) screenshot."
     import struct, zlib
@@ -82,7 +90,7 @@ def png_ink(path: Path) -> float:
 _pipe_row = re.compile(r'^\s*\|.*\|\s*$', re.M)
 _pipe_rule = re.compile(r'^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?)?\s*$', re.M)   # a table's rule line, | --- | :--: |
 
-def check_page(exe: str, site: Path, page: dict, shots: Path | None, allow_errors: bool) -> list[str]:
+def check_page(exe: str, site: Path, page: dict, shots: Path | None, allow_errors: bool, partial: bool = False) -> list[str]:
     "Problems found on one page (empty list: the page is fine)."
     url = (site/page['file']).resolve().as_uri()
     r = chromium(exe, '--virtual-time-budget=15000', '--run-all-compositor-stages-before-draw', '--dump-dom', url)
@@ -111,10 +119,13 @@ def check_page(exe: str, site: Path, page: dict, shots: Path | None, allow_error
     shown = {(sd['heading'] or '').split('.')[-1] for sd in d.showdocs}
     missing = [n for n in page.get('exports', []) if n not in shown and not n.isupper()]
     if missing: probs.append(f"no show_doc for exported {', '.join(missing)}")
+    base = None if partial else _site_url()          # a partial build (--only) lacks the other pages by design
     for href in sorted(set(d.links)):
         target = href.split('#')[0]
         if target and not re.match(r'^[a-z]+:', target) and not (site/target).exists():
             probs.append(f'broken link to {href}')
+        elif base and target.startswith(base) and target != base and not target.endswith('.ipynb'):
+            probs.append(f'link to a page of the published site that this build does not have: {href}')   # build_docs makes existing ones local
     if page.get('proc_error'):
         probs.append("nbdev's docs processing failed, so nbdev_docs (quarto) would fail on this notebook too: "
                      f"{page['proc_error'].split(';')[0]}. Its exec_show_docs step runs only import/export cells: keep "
@@ -146,7 +157,8 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     site = Path(a.site)
     if not (site/'manifest.json').exists(): sys.exit(f'check_docs: {site}/manifest.json not found: run python tools/build_docs.py first')
-    pages = json.loads((site/'manifest.json').read_text())['pages']
+    manifest = json.loads((site/'manifest.json').read_text())
+    pages, partial = manifest['pages'], manifest.get('partial', False)
     only = [s for s in a.only.split(',') if s]
     if only: pages = [p for p in pages if p['name'] in only or p['name'].split('_')[0] in only]
     exe = find_chromium()
@@ -154,7 +166,7 @@ def main(argv=None) -> int:
     if shots: shots.mkdir(exist_ok=True)
     bad = 0
     for p in pages:
-        probs = check_page(exe, site, p, shots, a.allow_errors)
+        probs = check_page(exe, site, p, shots, a.allow_errors, partial)
         status = 'ok  ' if not probs else 'FAIL'
         print(f"{status} {p['file']}: {p['plots']} plot(s), {len(p['showdocs'])} show_doc(s)")
         for pr in probs: print(f'     - {pr}')
