@@ -37,10 +37,12 @@ def build(n_q=1024, G=8, seed=0):
             prompts.append([{'role': 'user', 'content': q.question}])
     return comps, answers, prompts
 
-def best(f, repeats):
+def best(f, seeds):
+    "Best wall time of f(batch) over fresh batches (one seed each: no grading cache carries over between runs)."
     ts = []
-    for _ in range(repeats):
-        t = time.perf_counter(); out = f(); ts.append(time.perf_counter() - t)
+    for seed in seeds:
+        batch = build(seed=seed)
+        t = time.perf_counter(); out = f(*batch); ts.append(time.perf_counter() - t)
     return min(ts), out
 
 def main():
@@ -48,17 +50,21 @@ def main():
     args = ap.parse_args()
     warnings.simplefilter('ignore')
     load0 = os.getloadavg()[0]
-    comps, answers, prompts = build(); n = len(comps); G = 8
-    rc = RewardConfig(confidence_kind='l1')
+    G, rc, k = 8, RewardConfig(confidence_kind='l1'), args.repeats
+    comps, answers, prompts = build(seed=0); n = len(comps)
     local_reward_inputs(prompts[:64], comps[:64], answers[:64], config=rc)          # start the grading worker pool
-    t_train, (R, metrics) = best(lambda: gathered_rewards(local_reward_inputs(prompts, comps, answers, config=rc), G, rc), args.repeats)
+    seeds = lambda i: range(1 + i * k, 1 + (i + 1) * k)                            # distinct fresh batches for every run
+    t_train, (R, metrics) = best(lambda c, a, p: gathered_rewards(local_reward_inputs(p, c, a, config=rc), G, rc), seeds(0))
     local = local_reward_inputs(prompts, comps, answers, config=rc)
-    t_group, _ = best(lambda: gathered_rewards(local, G, rc), args.repeats)
+    t0 = time.perf_counter(); R0, _ = gathered_rewards(local, G, rc); t_group = time.perf_counter() - t0
     funcs = [make_reward_func('correctness'), make_reward_func('format'), make_reward_func('confidence', 'sample_l1')]
-    t_base, base = best(lambda: [f(prompts, comps, answer=answers) for f in funcs], args.repeats)
-    t_inproc, df = best(lambda: score_completions(comps, answers, prompts=prompts, config=rc, n_workers=0), args.repeats)
-    assert np.allclose(base[0], R[:, 0]) and np.allclose(base[1], R[:, 1]), 'baseline and corea.train disagree on correctness/format'
-    assert np.allclose(df.r_correct, R[:, 0]) and np.allclose(df.r_confidence, R[:, 2]), 'in-process and pool scoring disagree'
+    t_base, _ = best(lambda c, a, p: [f(p, c, answer=a) for f in funcs], seeds(1))
+    t_inproc, _ = best(lambda c, a, p: score_completions(c, a, groups=np.arange(len(c)) // G, prompts=p, config=rc, n_workers=0), seeds(2))
+    # the three pipelines agree on one batch
+    base = [f(prompts, comps, answer=answers) for f in funcs]
+    df = score_completions(comps, answers, groups=np.arange(n) // G, prompts=prompts, config=rc, n_workers=0)
+    assert np.allclose(base[0], R0[:, 0]) and np.allclose(base[1], R0[:, 1]), 'baseline and corea.train disagree on correctness/format'
+    assert np.allclose(df.r_correct, R0[:, 0]) and np.allclose(df.r_confidence, R0[:, 2]), 'in-process and pool scoring disagree'
     load1 = os.getloadavg()[0]
     rate = n / t_train
     rows = [('`corea.train`: `local_reward_inputs` once, then `gathered_rewards` (L1 group reward)', t_train),
@@ -66,25 +72,28 @@ def main():
             ('`score_completions`, grading in-process (`n_workers=0`)', t_inproc)]
     lines = ['## Rewards: the reward pipeline of one GRPO rollout batch (`corea.train`, `corea.rewards`)', '',
              f'Command: `nice python bench/rewards.py`. Machine: {platform.machine()}, {os.cpu_count()} CPU cores visible, Python '
-             f'{sys.version.split()[0]}; shared, load average {load0:.1f} at the start, {load1:.1f} at the end. Best of {args.repeats} runs '
-             f'each, grading worker pool already started.', '',
-             f'Workload: {n:,} chat completions = 1,024 arithmetic questions x G = 8 (the paper\'s rollout batch), fixed seed: '
-             f'accuracy {df.correct.mean():.3f}, no `\\boxed{{}}` {df.answer.isna().mean():.3f}, no valid confidence {df.confidence.isna().mean():.3f}, '
+             f'{sys.version.split()[0]}; shared, load average {load0:.1f} at the start, {load1:.1f} at the end. Best of {k} runs '
+             f'each, every run on a fresh batch (another seed, so no grading cache carries over); grading worker pool already started.', '',
+             f'Workload: {n:,} chat completions = 1,024 arithmetic questions x G = 8 (the paper\'s rollout batch), fixed seeds; '
+             f'on seed 0: accuracy {df.correct.mean():.3f}, no `\\boxed{{}}` {df.answer.isna().mean():.3f}, no valid confidence {df.confidence.isna().mean():.3f}, '
              f'grade statuses {df.grade_status.value_counts().to_dict()}.', '',
              '| pipeline | wall time | completions/s | vs baseline |', '|---|---|---|---|']
     lines += [f'| {name} | {t:.2f} s | {n / t:,.0f} | {t_base / t:.1f}x |' for name, t in rows]
     lines += ['', f'**{rate:,.0f} completions/s** for the path training uses; of that, the group step (`gathered_rewards` alone: p_hat, '
-              f'L1 reward, metrics on {n:,} rows) takes {t_group * 1000:.1f} ms. Every row gives the same rewards (asserted).', '',
+              f'L1 reward, metrics on {n:,} rows) takes {t_group * 1000:.1f} ms. The three pipelines give the same rewards on one batch (asserted).', '',
               f'What it means for a step: on 8 GPUs each process scores its own 1/8 of the batch ({n // 8:,} completions, about '
               f'{n / 8 / rate:.2f} s at this rate) before the gather, and one process alone would take {t_train:.1f} s for all {n:,}. '
               f'A paper-scale rollout of {n:,} completions of up to 4,096 tokens takes minutes of GPU generation, so the reward is a '
               f'small share of the step; we could not time such a step here (no GPU). On this CPU, one tiny GRPO step of SmolLM2-135M '
-              f'(8 completions of 64 tokens) takes 30-110 s depending on the load, and scoring its 8 completions takes about '
+              f'(8 completions of 64 tokens) takes 25-110 s depending on the load (`nbs/10_train.ipynb`), and scoring its 8 completions takes about '
               f'{8 / rate * 1000:.0f} ms.', '',
               'The baseline row is what the usual TRL layout costs: one reward function per component, each parsing and grading every '
               'completion again (and a group-level reward could not be exact in it, see `nbs/10_train.ipynb`). Grading is de-duplicated '
-              'and cached per process (`corea.grading`), so the second and third callables are cheaper than the first; the in-process '
-              'row shows whether the worker pool pays off on easy arithmetic answers on 2 shared cores.', '']
+              'and cached per process (`corea.grading`), so the second and third callables are cheaper than the first. The in-process '
+              'row is faster than the worker pool here: arithmetic answers are easy (half of them skip math-verify, equal to the gold '
+              'up to spaces), so sending them to worker processes costs more than grading them, and the 2 cores are shared. The pool is '
+              'there for the hard answers of real math data, where one answer can take seconds and needs a timeout that works off the '
+              'main thread (see the grading section).', '']
     Path(args.out).write_text('\n'.join(lines)); print('\n'.join(lines))
 
 if __name__ == '__main__': main()
