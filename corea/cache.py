@@ -230,5 +230,5 @@ def default_cache_path() -> Path:
 def load_default_cache() -> pd.DataFrame:
     "Rows of the shipped default cache (real SmolLM2-135M generations on corea's arithmetic questions)."
     p = default_cache_path()
-    if not (p/'manifest.json').exists(): raise FileNotFoundError(f"{p}: the default cache is missing from this install; reinstall corea or regenerate it with `python -m corea.generate` (see nbs/07_generate.ipynb).")
+    if not (p/'manifest.json').exists(): raise FileNotFoundError(f"{p}: the default cache is missing from this install; reinstall corea, or rebuild it from a source checkout with `python bench/make_default_cache.py` (see nbs/07_generate.ipynb).")
     return GenerationCache(p).read()

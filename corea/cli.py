@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['REQUIRED', 'CLIError', 'read_generations', 'pick_llm', 'read_manifest', 'infer_param_ratio', 'systems_report',
-           'format_report', 'build_parser', 'main']
+           'format_report', 'build_parser', 'describe_default_cache', 'main']
 
 # %% ../nbs/12_cli.ipynb #eb5f3c7d
 import argparse, io, json, sys
@@ -208,13 +208,22 @@ def _simulate(df: pd.DataFrame, a, report: str | None, note: str, manifest: dict
         print(f'\nwrote {p} (self-contained: open it in a browser, no network needed)')
     return 0
 
+def describe_default_cache(df: pd.DataFrame, man: dict) -> str:
+    "One paragraph on what the embedded cache holds and how it was made, from its manifest."
+    roles = man.get('roles') or {}
+    slm, llm = (roles.get('slm') or {}).get('model', man.get('model', '?')), (roles.get('llm') or {}).get('model', '?')
+    return (f"Embedded default cache: real generations made on a CPU by `{man.get('command', '?')}` ({man.get('built_at', '?')}). "
+            f"SLM: {slm}, {man.get('n_samples', '?')} runs on {df.question_id.nunique()} of corea's arithmetic questions "
+            f"(levels 1-5, temperature {(man.get('sampling') or {}).get('temperature', '?')}, two demonstrations). "
+            f"LLM: {llm}, i.e. {(roles.get('llm') or {}).get('how', 'see the manifest')}.")
+
 def _demo(a) -> int:
     try: from corea.cache import load_default_cache, default_cache_path
     except ImportError as e: raise CLIError(f'the embedded default cache is not in this install of corea ({e})') from e
-    df = load_default_cache()
-    return _simulate(df, a, a.out, 'Embedded default cache of real generations (see corea.cache); '
-                                   'numbers from a 135M-parameter SLM on the project\'s own arithmetic questions.',
-                     read_manifest(default_cache_path()))
+    df, man = load_default_cache(), read_manifest(default_cache_path()) or {}
+    about = describe_default_cache(df, man)
+    print(about + '\n')
+    return _simulate(df, a, a.out, about, man)
 
 def _generate(a) -> int:
     try: from corea import generate
