@@ -178,6 +178,7 @@ def make_reward_func(component: str, confidence_kind: str | None = None, eps: fl
         _log(kwargs, df, [col])
         return df[col].astype(float).tolist()
     reward.__name__ = f'{component}_reward' if component != 'confidence' else f'{confidence_kind}_reward'
+    reward.__doc__ = f"TRL reward callable: the {col} term of each completion (dataset column `answer` required, `kind` optional)."
     return reward
 
 correctness_reward_func = make_reward_func('correctness')
