@@ -55,26 +55,28 @@ def _inputs(confidence, slm_correct, llm_correct, slm_cost, llm_cost):
     if np.any((c < 0) | (c > 1)): raise ValueError("confidence must be in [0, 1] or NaN (missing); parse it with corea.parsing first.")
     return c, out
 
-def _decimals(c: np.ndarray) -> int | None:
-    "The number of decimals (1-3) that every finite value in `c` has exactly, else None."
+def _decimals(c: np.ndarray) -> tuple[int | None, np.ndarray | None]:
+    "(d, rint(c * 10**d)) for the fewest decimals d (1-3) that every finite value in `c` has exactly, else (None, None)."
     for d in (1, 2, 3):
         scale = 10.0 ** d
         probe = c[:2048]                               # cheap rejection on a prefix, then one full check
-        if np.array_equal(np.rint(probe * scale) / scale, probe) and np.array_equal(np.rint(c * scale) / scale, c): return d
-    return None
+        if not np.array_equal(np.rint(probe * scale) / scale, probe): continue
+        r = np.rint(c * scale)
+        if np.array_equal(r / scale, c): return d, r  # the rounded values are the bin keys: computed once
+    return None, None
 
 def _prefix_sums(c: np.ndarray, weights: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    "Sorted candidate values `vals`, which of them occur, and per weight the sums over rows with value < vals[j] (NaN rows always in)."
+    "Sorted candidate values `vals`, which of them occur, and per weight the sums over rows with value < vals[j] (NaN rows always in); weights[0] is None: row counts."
     nan = np.isnan(c)
     cz = np.where(nan, 0.0, c)
-    d = _decimals(cz)
+    d, r = _decimals(cz)
     if d is not None:                                  # verbalized confidences have few decimals: count per value, no sort
         scale = 10 ** d
-        key = np.where(nan, 0, np.rint(cz * scale).astype(np.intp) + 1)          # key 0: missing, below every value
+        key = r.astype(np.intp); key += 1; key[nan] = 0                          # key 0: missing, below every value
         m = scale + 2
         binary = [w for w in weights[1:] if w.dtype == bool]            # 0/1 columns: one joint count instead of weighted sums
         joint = key.copy()
-        for i, w in enumerate(binary): joint += w.astype(np.intp) * (m << i)
+        for i, w in enumerate(binary): joint += np.multiply(w, m << i, dtype=np.intp)
         jc = np.bincount(joint, minlength=m << len(binary)).reshape(-1, m)   # rows: combinations of the binary columns
         counts = jc.sum(0)
         out = []
@@ -89,13 +91,13 @@ def _prefix_sums(c: np.ndarray, weights: list[np.ndarray]) -> tuple[np.ndarray, 
     n_nan = int(nan.sum())
     vals = c[order][n_nan:]
     present = np.r_[True, vals[1:] != vals[:-1]] if len(vals) else np.zeros(0, bool)
-    sums = [np.cumsum(w[order])[n_nan - 1:] if n_nan else np.concatenate([[0.0], np.cumsum(w[order])]) for w in weights]
+    sums = [np.arange(n_nan, len(c) + 1, dtype=float) if w is None                 # None: the row count, no weights to sum
+            else np.cumsum(w[order])[n_nan - 1:] if n_nan else np.concatenate([[0.0], np.cumsum(w[order])]) for w in weights]
     return vals, present, sums
 
 def _simulate(c, a, t, router_cost=None, prefix=None) -> pd.DataFrame:
     n = len(c)
-    ones = np.ones(n)
-    vals, present, (cnt, llm_ok, slm_ok, lcost, scost) = prefix or _prefix_sums(c, [ones, a['llm_correct'], a['slm_correct'], a['llm_cost'], a['slm_cost']])
+    vals, present, (cnt, llm_ok, slm_ok, lcost, scost) = prefix or _prefix_sums(c, [None, a['llm_correct'], a['slm_correct'], a['llm_cost'], a['slm_cost']])
     j = np.searchsorted(vals, t, side='left')         # rows with c < t (and every NaN row) are deferred
     correct = llm_ok[j] + (slm_ok[-1] - slm_ok[j])
     if router_cost is None: cost = scost[-1] + lcost[j]                       # cascade: SLM always, LLM on deferral
@@ -121,7 +123,7 @@ def sweep(confidence, slm_correct, llm_correct, slm_cost, llm_cost, runs=None, t
     "`simulate` at every candidate threshold; with `runs` (one id per row) the curves are averaged over runs."
     c, a = _inputs(confidence, slm_correct, llm_correct, slm_cost, llm_cost)
     if runs is None:
-        prefix = _prefix_sums(c, [np.ones(len(c)), a['llm_correct'], a['slm_correct'], a['llm_cost'], a['slm_cost']])
+        prefix = _prefix_sums(c, [None, a['llm_correct'], a['slm_correct'], a['llm_cost'], a['slm_cost']])
         t = (np.unique(np.r_[0.0, prefix[0][prefix[1]], ALL_TO_LLM]) if thresholds is None
              else np.atleast_1d(np.asarray(thresholds, float)))
         return _simulate(c, a, t, router_cost, prefix)
