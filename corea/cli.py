@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description='Train with the settings in a YAML config (defaults: the paper\'s); extra key=value '
                                    'arguments override config fields. Delegates to corea.train.')
     t.add_argument('--config', help='YAML config file (see corea.train)')
-    t.add_argument('overrides', nargs='*', help='config overrides as key=value')
+    t.add_argument('overrides', nargs='*', help='config overrides: key=value or --key value (any TrainConfig or GRPOConfig field)')
     return ap
 
 # %% ../nbs/12_cli.ipynb #357d37b0
@@ -238,13 +238,16 @@ def _train(a) -> int:
     try: from corea import train
     except ImportError as e: raise CLIError(f'corea.train needs the training extras: pip install "corea[train]" ({e})') from e
     if not hasattr(train, 'main'): raise CLIError('this corea.train has no main(argv): update corea')
-    argv = (['--config', a.config] if a.config else []) + list(a.overrides)
-    return int(train.main(argv) or 0)
+    return int(train.main(a.train_argv) or 0)          # everything after `train`, verbatim: `corea train ...` = `python -m corea.train ...`
 
 def main(argv: list[str] | None = None) -> int:
     "Run the `corea` command with `argv` (default: sys.argv[1:]); return the exit code."
     ap = build_parser()
-    try: a = ap.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        a, extra = ap.parse_known_args(argv)
+        if extra and a.command != 'train': ap.parse_args(argv)         # reports the unknown arguments, as argparse does
+        if a.command == 'train': a.train_argv = argv[argv.index('train') + 1:]   # `--key value` and `key=value` both reach corea.train
     except SystemExit as e: return int(e.code or 0)          # --help, --version, usage errors (argparse printed them)
     if a.command is None: ap.print_help(); return 0
     try:

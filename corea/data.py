@@ -12,8 +12,8 @@ from typing import Callable, Iterable
 import pandas as pd
 
 # %% auto #0
-__all__ = ['BENCHMARKS', 'SCHEMA', 'GPQA_PASSWORD', 'NORMALISERS', 'DEMONSTRATIONS', 'shared_data_dir', 'Benchmark',
-           'answer_kind', 'validate_benchmark', 'load_jsonl_benchmark', 'load_gpqa', 'normalise_records',
+__all__ = ['BENCHMARKS', 'SCHEMA', 'GPQA_PASSWORD', 'NORMALISERS', 'ARITHMETIC_LEVEL_SIZES', 'DEMONSTRATIONS', 'shared_data_dir',
+           'Benchmark', 'answer_kind', 'validate_benchmark', 'load_jsonl_benchmark', 'load_gpqa', 'normalise_records',
            'load_benchmark', 'deepmath_splits', 'make_arithmetic_questions', 'few_shot_messages']
 
 # %% ../nbs/04_data.ipynb #eeb9fd1f
@@ -217,9 +217,17 @@ def _arith(level: int, rng: random.Random) -> tuple[str, int]:
         return (f"{n} has {a} {t}. {n} buys {b} bags with {c} {t} in each bag. How many {t} does {n} have now?", a + b * c)
     raise ValueError(f"level={level}: levels are 1 (easiest) to 5.")
 
+ARITHMETIC_LEVEL_SIZES = {1: 81 + 45, 2: 90 * 90 + 90 * 91 // 2, 3: 89 * 8, 4: 2 * 19 * 19 * 8, 5: len(_NAMES) * len(_THINGS) * 28 * 8 * 20}
+
 def make_arithmetic_questions(n: int, seed: int = 0, levels: Iterable[int] = (1, 2, 3, 4, 5)) -> pd.DataFrame:
     "`n` arithmetic questions with exact integer answers, cycling through difficulty `levels`, in the benchmark schema plus `level`."
     rng, levels, rows, seen = random.Random(seed), list(levels), [], set()
+    for lv in set(levels):
+        if lv not in ARITHMETIC_LEVEL_SIZES: raise ValueError(f"level={lv}: levels are 1 (easiest) to 5.")
+        want = sum(1 for i in range(n) if levels[i % len(levels)] == lv)
+        if want > ARITHMETIC_LEVEL_SIZES[lv]:
+            raise ValueError(f"make_arithmetic_questions: n={n} needs {want} distinct level-{lv} questions but level {lv} has only "
+                             f"{ARITHMETIC_LEVEL_SIZES[lv]}; ask for fewer, or leave level {lv} out of `levels`.")
     while len(rows) < n:
         level = levels[len(rows) % len(levels)]
         q, a = _arith(level, rng)
