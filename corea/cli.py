@@ -81,7 +81,7 @@ def infer_param_ratio(df: pd.DataFrame, llm: str, given: float | None = None, ma
 # %% ../nbs/12_cli.ipynb #0eaa6d2f
 def systems_report(df: pd.DataFrame, llm: str, datasets: list[str] | None = None, threshold: float | None = None,
                    source: str = 'verbalized', param_ratio: float = 32 / 7, output_weight: float = 4.0) -> pd.DataFrame:
-    "Baseline LLM, SLM alone and COREA cascade per system and dataset at the paper's threshold (or `threshold`)."
+    "Baseline LLM, SLM alone and the cascade (SLM, deferring below the threshold) per system and dataset at the paper's threshold (or `threshold`)."
     from corea.widgets import cascade_pairs, threshold_curves, threshold_table
     have = list(dict.fromkeys(df.dataset.astype(str)))
     if datasets:
@@ -99,8 +99,8 @@ def systems_report(df: pd.DataFrame, llm: str, datasets: list[str] | None = None
         tab = threshold_table(c, t).reset_index()
         p_llm, c_llm = c['llm']
         for _, r in tab.iterrows():
-            kind = 'Baseline LLM' if r.system == 'Baseline LLM' else 'COREA cascade'
-            if kind == 'COREA cascade':
+            kind = 'Baseline LLM' if r.system == 'Baseline LLM' else 'cascade'
+            if kind == 'cascade':
                 p, cost = c['systems'][r.system]['slm']
                 rows.append({'dataset': ds, 'system': r.system, 'kind': 'SLM alone', 'threshold': np.nan, 'pass@1 (%)': 100 * p,
                              'avg cost': cost, 'LLM share (%)': 0.0, 'Δ pass@1 (pts)': 100 * (p - p_llm), 'Δ cost (%)': 100 * (cost / c_llm - 1)})
