@@ -55,28 +55,37 @@ def _inputs(confidence, slm_correct, llm_correct, slm_cost, llm_cost):
     if np.any((c < 0) | (c > 1)): raise ValueError("confidence must be in [0, 1] or NaN (missing); parse it with corea.parsing first.")
     return c, out
 
-def _decimals(c: np.ndarray) -> tuple[int | None, np.ndarray | None]:
-    "(d, rint(c * 10**d)) for the fewest decimals d (1-3) that every finite value in `c` has exactly, else (None, None)."
-    for d in (1, 2, 3):
+_CHUNK = 1 << 15
+
+def _bin_keys(c: np.ndarray, binary: list[np.ndarray]) -> tuple[int, np.ndarray, np.ndarray] | None:
+    "(d, key, joint) for the fewest decimals d (1-3) that every non-NaN value of `c` has exactly, else None."
+    n = len(c)
+    for d in (1, 2, 3):                                # key = round(c 10^d) + 1, 0 for NaN; joint adds the 0/1 columns' bits x m
         scale = 10.0 ** d
-        probe = c[:2048]                               # cheap rejection on a prefix, then one full check
+        probe = c[:2048][~np.isnan(c[:2048])]          # cheap rejection on a prefix, then one full pass
         if not np.array_equal(np.rint(probe * scale) / scale, probe): continue
-        r = np.rint(c * scale)
-        if np.array_equal(r / scale, c): return d, r  # the rounded values are the bin keys: computed once
-    return None, None
+        m = int(scale) + 2
+        key = np.empty(n, np.intp); joint = np.empty(n, np.intp) if binary else key
+        f, g = np.empty(min(n, _CHUNK)), np.empty(min(n, _CHUNK))
+        for i in range(0, n, _CHUNK):                  # cache-sized chunks: on 1M rows, full-size temporaries cost more than the arithmetic
+            x = c[i:i + _CHUNK]; k = len(x); fi, gi = f[:k], g[:k]
+            np.multiply(x, scale, out=fi); np.rint(fi, out=fi); np.divide(fi, scale, out=gi)
+            if not np.array_equal(gi, x, equal_nan=True): break
+            fi[np.isnan(x)] = -1; fi += 1; key[i:i + k] = fi
+            if binary:
+                code = binary[0][i:i + k].view(np.uint8).copy()
+                for j, w in enumerate(binary[1:], 1): code |= np.left_shift(w[i:i + k].view(np.uint8), j)
+                jk = joint[i:i + k]; jk[:] = code; jk *= m; jk += key[i:i + k]
+        else: return d, key, joint
+    return None
 
 def _prefix_sums(c: np.ndarray, weights: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     "Sorted candidate values `vals`, which of them occur, and per weight the sums over rows with value < vals[j] (NaN rows always in); weights[0] is None: row counts."
-    nan = np.isnan(c)
-    cz = np.where(nan, 0.0, c)
-    d, r = _decimals(cz)
-    if d is not None:                                  # verbalized confidences have few decimals: count per value, no sort
-        scale = 10 ** d
-        key = r.astype(np.intp); key += 1; key[nan] = 0                          # key 0: missing, below every value
-        m = scale + 2
-        binary = [w for w in weights[1:] if w.dtype == bool]            # 0/1 columns: one joint count instead of weighted sums
-        joint = key.copy()
-        for i, w in enumerate(binary): joint += np.multiply(w, m << i, dtype=np.intp)
+    binary = [w for w in weights[1:] if w.dtype == bool]                # 0/1 columns: one joint count instead of weighted sums
+    keys = _bin_keys(c, binary)
+    if keys is not None:                               # verbalized confidences have few decimals: count per value, no sort
+        d, key, joint = keys
+        scale = 10 ** d; m = scale + 2                 # key 0: missing, below every value; 1 .. scale + 1: the values 0 .. 1
         jc = np.bincount(joint, minlength=m << len(binary)).reshape(-1, m)   # rows: combinations of the binary columns
         counts = jc.sum(0)
         out = []
@@ -87,6 +96,7 @@ def _prefix_sums(c: np.ndarray, weights: list[np.ndarray]) -> tuple[np.ndarray, 
             else: per = np.bincount(key, weights=w, minlength=m)
             out.append(np.cumsum(per.astype(float)))
         return np.arange(scale + 1) / scale, counts[1:] > 0, [np.cumsum(counts.astype(float))] + out
+    nan = np.isnan(c)
     order = np.argsort(np.where(nan, -np.inf, c))      # any other confidences: one sort (NaN first)
     n_nan = int(nan.sum())
     vals = c[order][n_nan:]
