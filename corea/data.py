@@ -5,6 +5,7 @@
 # %% ../nbs/04_data.ipynb #32ec47a8
 from __future__ import annotations
 import hashlib, json, os, random, warnings, zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -222,10 +223,10 @@ ARITHMETIC_LEVEL_SIZES = {1: 81 + 45, 2: 90 * 90 + 90 * 91 // 2, 3: 89 * 8, 4: 2
 def make_arithmetic_questions(n: int, seed: int = 0, levels: Iterable[int] = (1, 2, 3, 4, 5)) -> pd.DataFrame:
     "`n` arithmetic questions with exact integer answers, cycling through difficulty `levels`, in the benchmark schema plus `level`."
     rng, levels, rows, seen = random.Random(seed), list(levels), [], set()
+    wants = Counter(levels[i % len(levels)] for i in range(n)) if levels else Counter()   # questions asked of each level
     for lv in set(levels):
         if lv not in ARITHMETIC_LEVEL_SIZES: raise ValueError(f"level={lv}: levels are 1 (easiest) to 5.")
-        want = sum(1 for i in range(n) if levels[i % len(levels)] == lv)
-        if want > ARITHMETIC_LEVEL_SIZES[lv]:
+        if (want := wants[lv]) > ARITHMETIC_LEVEL_SIZES[lv]:
             raise ValueError(f"make_arithmetic_questions: n={n} needs {want} distinct level-{lv} questions but level {lv} has only "
                              f"{ARITHMETIC_LEVEL_SIZES[lv]}; ask for fewer, or leave level {lv} out of `levels`.")
     while len(rows) < n:

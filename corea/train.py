@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses, difflib, hashlib, json, os, re, sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,19 +18,20 @@ from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer, TrlParser
 
 import corea
-from .data import (deepmath_splits, few_shot_messages, load_benchmark, load_jsonl_benchmark, make_arithmetic_questions,
+from .data import (deepmath_splits, load_benchmark, load_jsonl_benchmark, make_arithmetic_questions,
                         answer_kind, validate_benchmark)
 from .metrics import calibration_summary
 from .models import MODEL_PRESETS, get_preset, smollm2_hf_dir
-from .parsing import build_prompt
+from .generate import chat_prompts
 from .rewards import CONFIDENCE_KINDS, RewardConfig, confidence_reward, group_accuracy, score_completions
 
 # %% auto #0
 __all__ = ['VLLM_MODES', 'DATA_SOURCES', 'PRESET_TRAINING', 'CONFIG_DIR', 'LOCAL_COLUMNS', 'TrainConfig',
            'accelerate_config_path', 'batch_layout', 'resolved', 'grpo_kwargs_for', 'grpo_config', 'shipped_configs',
-           'find_config', 'parse_config', 'check_disjoint', 'load_deepmath_pool', 'training_data', 'grpo_dataset',
-           'prompt_key', 'local_reward_inputs', 'reward_names', 'gathered_rewards', 'CoreaGRPOTrainer',
-           'CalibrationCallback', 'model_path', 'build_trainer', 'checkpoint_to_resume', 'describe', 'main']
+           'find_config', 'parse_config', 'check_disjoint', 'load_deepmath_pool', 'training_data', 'question_chats',
+           'answer_kinds', 'grpo_dataset', 'prompt_key', 'local_reward_inputs', 'reward_names', 'gathered_rewards',
+           'CoreaGRPOTrainer', 'CalibrationCallback', 'model_path', 'build_trainer', 'checkpoint_to_resume', 'describe',
+           'main']
 
 # %% ../nbs/10_train.ipynb #fb2fe0c8
 VLLM_MODES = ('off', 'colocate', 'server')
@@ -136,6 +137,8 @@ def batch_layout(rollout_batch_size: int, train_batch_size: int, num_generations
     return dict(gradient_accumulation_steps=T * G // per_micro, steps_per_generation=R * G // per_micro, optimizer_steps_per_rollout=R // T)
 
 # %% ../nbs/10_train.ipynb #001f613f
+_LAYOUT_DEFAULTS = dict(per_device_train_batch_size=8, vllm_tensor_parallel_size=1, vllm_gpu_memory_utilization=0.3)  # no preset
+
 def _world_size(cfg) -> int:
     return int(cfg.num_processes or os.environ.get('WORLD_SIZE', 1))
 
@@ -143,10 +146,9 @@ def resolved(cfg: TrainConfig) -> TrainConfig:
     "A copy of `cfg` with the preset's values in the fields left None, the model path and max_steps filled in."
     c = dataclasses.replace(cfg)
     p = get_preset(c.preset) if c.preset else None
-    extra = PRESET_TRAINING.get(p.name, {}) if p else {}
-    for k in ('per_device_train_batch_size', 'vllm_tensor_parallel_size', 'vllm_gpu_memory_utilization'):
-        if getattr(c, k) is None: setattr(c, k, extra.get(k, {'per_device_train_batch_size': 8, 'vllm_tensor_parallel_size': 1,
-                                                               'vllm_gpu_memory_utilization': 0.3}[k]))
+    extra = {**_LAYOUT_DEFAULTS, **(PRESET_TRAINING.get(p.name, {}) if p else {})}
+    for k in _LAYOUT_DEFAULTS:
+        if getattr(c, k) is None: setattr(c, k, extra[k])
     if c.model_name_or_path is None:
         if p is None: raise ValueError("No model: set preset (one of " + ', '.join(MODEL_PRESETS) + ") or model_name_or_path.")
         c.model_name_or_path = p.hf_id
@@ -282,13 +284,20 @@ def training_data(cfg: TrainConfig, pool: pd.DataFrame | None = None) -> tuple[p
     return tr, ev
 
 # %% ../nbs/10_train.ipynb #9cb39e57
+def question_chats(df: pd.DataFrame, few_shot: int = 0) -> list[list[dict]]:
+    "COREA chat prompts of a question frame (`corea.generate.chat_prompts`); a missing or empty option list is an open question."
+    choices = pd.Series([list(c) if isinstance(c, (list, tuple, np.ndarray)) and len(c) else None for c in df['choices']], dtype=object)
+    return chat_prompts(pd.DataFrame(dict(question=list(df['question']), choices=choices)), n_demos=few_shot)
+
+def answer_kinds(df: pd.DataFrame) -> list[str]:
+    "The grading kind of each row from its `source` ('choice' for multiple-choice benchmarks, else 'math')."
+    return [answer_kind(s) if isinstance(s, str) else 'math' for s in df['source']]
+
 def grpo_dataset(df: pd.DataFrame, few_shot: int = 0):
     "A `datasets.Dataset` with conversational `prompt`, `answer`, `kind` and `id` columns for GRPO."
     from datasets import Dataset
-    kinds = [answer_kind(s) if isinstance(s, str) else 'math' for s in df['source']]
-    choices = [c if isinstance(c, (list, tuple, np.ndarray)) and len(c) else None for c in df['choices']]
-    prompts = [few_shot_messages(q, list(c) if c is not None else None, k=few_shot) for q, c in zip(df['question'], choices)]
-    return Dataset.from_dict(dict(prompt=prompts, answer=[str(a) for a in df['answer']], kind=kinds, id=list(df['id'])))
+    return Dataset.from_dict(dict(prompt=question_chats(df, few_shot), answer=[str(a) for a in df['answer']], kind=answer_kinds(df),
+                                  id=list(df['id'])))
 
 # %% ../nbs/10_train.ipynb #3eecd3c1
 LOCAL_COLUMNS = ('r_correct', 'r_format', 'confidence', 'correct', 'prompt_key')
@@ -374,9 +383,7 @@ class CalibrationCallback(TrainerCallback):
         self.trainer, self.history, self._started = None, [], False
 
     def _prompts(self, tok, rows: pd.DataFrame) -> list[str]:
-        msgs = [few_shot_messages(q, list(c) if isinstance(c, (list, tuple, np.ndarray)) and len(c) else None, k=self.few_shot)
-                for q, c in zip(rows['question'], rows['choices'])]
-        return [tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True) for m in msgs]
+        return [tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True) for m in question_chats(rows, self.few_shot)]
 
     def _generate(self, model, tok, rows: pd.DataFrame) -> list[str]:
         texts, prompts = [], self._prompts(tok, rows)
@@ -413,8 +420,7 @@ class CalibrationCallback(TrainerCallback):
                     torch.manual_seed(self.seed + step)                          # sampling seed = seed + step
                     texts = self._generate(model, tok, rows) if len(rows) else []
             finally: model.train(was_training)
-        kinds = [answer_kind(s) if isinstance(s, str) else 'math' for s in rows['source']]
-        df = score_completions(texts, [str(a) for a in rows['answer']], kinds, prompts=list(rows['question']),
+        df = score_completions(texts, [str(a) for a in rows['answer']], answer_kinds(rows), prompts=list(rows['question']),
                                config=RewardConfig(confidence_kind=None, timeout=self.timeout))
         conf, corr = df.confidence.tolist(), df.correct.astype(bool).tolist()
         if world > 1: conf, corr = gather_object(conf), gather_object(corr)
@@ -493,7 +499,7 @@ def describe(cfg: TrainConfig) -> str:
     g = type('G', (), {**defaults, **grpo_kwargs_for(cfg)})
     rc = c.reward_config
     reward = ' + '.join(f'{w:g} x {k}' for k, w in zip(reward_names(rc), g.reward_weights))
-    acc = accelerate_config_path(c.preset) if c.preset and PRESET_TRAINING.get(get_preset(c.preset).name, {}).get('accelerate') else None
+    acc = accelerate_config_path(c.preset) if c.preset else None
     return '\n'.join([
         f"model      {c.model_name_or_path}" + (f" (preset {c.preset})" if c.preset else ''),
         f"data       {c.train_data}: {c.n_train} train / {c.n_eval} eval questions, seed {c.data_seed}, {c.few_shot} demonstrations per prompt",
