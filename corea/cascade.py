@@ -9,26 +9,40 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['OUTPUT_WEIGHT', 'ALL_TO_LLM', 'PAIR_COLUMNS', 'slm_cost', 'llm_cost', 'cascade_cost', 'router_system_cost',
-           'simulate', 'candidate_thresholds', 'sweep', 'pareto_front', 'paper_threshold',
-           'threshold_for_accuracy_drop', 'threshold_for_budget', 'threshold_for_llm_share', 'pair_generations',
-           'outcomes_at', 'systems_table']
+__all__ = ['OUTPUT_WEIGHT', 'PAPER_PARAM_RATIO', 'ALL_TO_LLM', 'PAIR_COLUMNS', 'CONFIDENCE_SOURCES', 'SOURCE_LABELS',
+           'SUMMARY_COLUMNS', 'THRESHOLD_RULES', 'TABLE_COLUMNS', 'CALIBRATION_METRICS', 'check_costs', 'slm_cost',
+           'llm_cost', 'cascade_cost', 'router_system_cost', 'simulate', 'candidate_thresholds', 'sweep',
+           'pareto_front', 'paper_threshold', 'threshold_for_accuracy_drop', 'threshold_for_budget',
+           'threshold_for_llm_share', 'check_threshold', 'resolve_param_ratio', 'system_name', 'source_confidence',
+           'pairs_from_cache', 'outcomes_at', 'baseline_outcomes', 'per_question', 'bootstrap_ci', 'summarize',
+           'pairs_curve', 'parse_threshold', 'resolve_threshold', 'check_groups', 'systems_table', 'calibration_table',
+           'ablation_table', 'format_table', 'markdown_table', 'calibration_text']
 
 # %% ../nbs/08_cascade.ipynb #58601a2a
-OUTPUT_WEIGHT = 4.0  # price of one output token in input tokens (the paper's 4:1)
+OUTPUT_WEIGHT = 4.0        # price of one output token in input tokens (the paper's 4:1)
+PAPER_PARAM_RATIO = 32 / 7  # the paper's N_LLM / N_SLM: Qwen2.5-32B over Qwen2.5-7B
 
 def _arr(x, name: str) -> np.ndarray:
     a = np.asarray(x, dtype=float)
-    if np.any(a < 0) or not np.all(np.isfinite(a)): raise ValueError(f"{name} must be finite and non-negative token counts or costs.")
+    if np.any(a < 0) or not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite and non-negative token counts or costs.")
     return a
+
+def check_costs(param_ratio: float = 1.0, output_weight: float = OUTPUT_WEIGHT):
+    "A ValueError unless param_ratio is finite and positive and output_weight finite and non-negative."
+    if not (np.isfinite(param_ratio) and param_ratio > 0):
+        raise ValueError(f"param_ratio={param_ratio}: it is N_LLM / N_SLM and must be a positive number.")
+    if not (np.isfinite(output_weight) and output_weight >= 0):
+        raise ValueError(f"output_weight={output_weight}: the price of an output token must be >= 0.")
 
 def slm_cost(n_in, n_out, output_weight: float = OUTPUT_WEIGHT):
     "Eq. 9: the SLM's (or a router's) cost of a question, n_in + output_weight * n_out."
+    check_costs(1.0, output_weight)
     return _arr(n_in, 'n_in') + output_weight * _arr(n_out, 'n_out')
 
 def llm_cost(n_in, n_out, param_ratio: float, output_weight: float = OUTPUT_WEIGHT):
     "Eq. 10: the LLM's cost on its own tokens, scaled by param_ratio = N_LLM / N_SLM."
-    if not param_ratio > 0: raise ValueError(f"param_ratio={param_ratio}: it is N_LLM / N_SLM and must be positive.")
+    check_costs(param_ratio, output_weight)
     return param_ratio * slm_cost(n_in, n_out, output_weight)
 
 def cascade_cost(slm_cost, llm_cost, deferred):
@@ -173,78 +187,385 @@ def threshold_for_llm_share(curve: pd.DataFrame, max_share: float) -> float:
     "Most accurate threshold that sends at most `max_share` (a fraction) of questions to the LLM."
     return _pick(curve, curve.llm_share.values <= max_share + 1e-12, 'pass_at_1', False, f'LLM share <= {max_share}')
 
-# %% ../nbs/08_cascade.ipynb #3183c4a8
-PAIR_COLUMNS = ('dataset', 'question_id', 'run', 'confidence', 'slm_correct', 'llm_correct', 'slm_cost', 'llm_cost')
-
-def pair_generations(slm: pd.DataFrame, llm: pd.DataFrame, param_ratio: float, output_weight: float = OUTPUT_WEIGHT,
-                     confidence: str = 'confidence') -> pd.DataFrame:
-    "Join SLM and LLM cache rows per (dataset, question_id, sample) into a pairs frame with costs; one LLM sample is shared by all runs."
-    need = ['dataset', 'question_id', 'sample', 'correct', 'n_in', 'n_out']
-    for name, df, extra in (('slm', slm, [confidence]), ('llm', llm, [])):
-        miss = [c for c in need + extra if c not in df.columns]
-        if miss: raise ValueError(f"{name} frame lacks columns {miss}: pass cache rows (corea.cache schema).")
-    key = ['dataset', 'question_id']
-    L = llm[key + ['sample', 'correct', 'n_in', 'n_out']].rename(columns={'correct': 'llm_correct', 'n_in': 'l_in', 'n_out': 'l_out'})
-    if L.duplicated(key + ['sample']).any(): raise ValueError("llm frame has repeated (dataset, question_id, sample) rows: filter it to one model and method.")
-    S = slm[key + ['sample', confidence, 'correct', 'n_in', 'n_out']]
-    if S.duplicated(key + ['sample']).any(): raise ValueError("slm frame has repeated (dataset, question_id, sample) rows: filter it to one model and method.")
-    one_each = L.groupby(key).size().max() == 1
-    m = S.merge(L.drop(columns='sample') if one_each else L, on=key if one_each else key + ['sample'], how='inner')
-    if m.empty: raise ValueError("no (dataset, question_id[, sample]) is in both frames: are they generations on the same questions?")
-    return pd.DataFrame({'dataset': m.dataset.values, 'question_id': m.question_id.values, 'run': m['sample'].values,
-                         'confidence': m[confidence].astype(float).values, 'slm_correct': m.correct.astype(bool).values,
-                         'llm_correct': m.llm_correct.astype(bool).values,
-                         'slm_cost': slm_cost(m.n_in, m.n_out, output_weight), 'llm_cost': llm_cost(m.l_in, m.l_out, param_ratio, output_weight)})
-
-def outcomes_at(pairs: pd.DataFrame, threshold: float, router_cost=None) -> pd.DataFrame:
-    "Per-row outcome of a pairs frame's cascade at `threshold`: deferred, correct, slm_cost_paid, llm_cost_paid."
-    c = np.nan_to_num(pairs.confidence.to_numpy(float), nan=-np.inf)
-    d = c < threshold
-    sc, lc = pairs.slm_cost.to_numpy(float), pairs.llm_cost.to_numpy(float)
-    slm_paid = sc if router_cost is None else np.where(d, 0.0, sc) + np.broadcast_to(np.asarray(router_cost, float), d.shape)
-    return pd.DataFrame({'question_id': pairs.question_id.values, 'run': pairs.run.values, 'deferred': d,
-                         'correct': np.where(d, pairs.llm_correct, pairs.slm_correct).astype(float),
-                         'slm_cost_paid': slm_paid, 'llm_cost_paid': np.where(d, lc, 0.0)})
-
-# %% ../nbs/08_cascade.ipynb #538686cd
-def _bootstrap_ci(per_q: pd.DataFrame, cols: list[str], n_boot: int, seed: int, level: float = 0.95) -> dict:
-    if n_boot <= 0: return {}
-    rng = np.random.default_rng(seed)
-    v = per_q[cols].to_numpy(float)
-    idx = rng.integers(0, len(v), size=(n_boot, len(v)))
-    means = v[idx].mean(axis=1)
-    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2], axis=0)
-    return {f'{c}_lo': l for c, l in zip(cols, lo)} | {f'{c}_hi': h for c, h in zip(cols, hi)}
-
-def systems_table(systems: dict[str, pd.DataFrame], threshold: float | Callable | None = None, router_costs: dict | None = None,
-                  n_boot: int = 1000, seed: int = 0, include_baselines: bool = True) -> pd.DataFrame:
-    "Table 1 format: per system pass@1, SLM/LLM/total cost, LLM% and deltas vs the Baseline LLM, averaged over runs, bootstrap CIs."
-    if not systems: raise ValueError("systems is empty: pass {name: pairs frame}.")
-    router_costs = router_costs or {}
-    first = next(iter(systems.values()))
-    rows, stats = [], ['pass_at_1', 'slm_cost', 'llm_cost', 'total_cost', 'llm_share']
-    def add(name, out, tau):
-        per_q = out.groupby('question_id').agg(pass_at_1=('correct', 'mean'), slm_cost=('slm_cost_paid', 'mean'),
-                                               llm_cost=('llm_cost_paid', 'mean'), llm_share=('deferred', 'mean'))
-        per_q['total_cost'] = per_q.slm_cost + per_q.llm_cost
-        per_run = out.groupby('run').agg(pass_at_1=('correct', 'mean'), slm_cost=('slm_cost_paid', 'mean'),
-                                         llm_cost=('llm_cost_paid', 'mean'), llm_share=('deferred', 'mean'))
-        per_run['total_cost'] = per_run.slm_cost + per_run.llm_cost
-        rows.append({'system': name, 'threshold': tau, 'n_questions': len(per_q), 'n_runs': out.run.nunique(),
-                     **per_run[stats].mean().to_dict(), **_bootstrap_ci(per_q, ['pass_at_1', 'total_cost'], n_boot, seed)})
-    if include_baselines:
-        base = first.assign(confidence=np.nan)
-        add('Baseline LLM', outcomes_at(base, 0.0).assign(slm_cost_paid=0.0), np.nan)
-        add('SLM alone', outcomes_at(first.assign(confidence=1.0), 0.0), np.nan)
-    for name, pairs in systems.items():
-        missing = [c for c in PAIR_COLUMNS if c not in pairs.columns]
-        if missing: raise ValueError(f"system {name!r} lacks columns {missing}: build it with pair_generations.")
-        tau = threshold(pairs) if callable(threshold) else (paper_threshold(pairs.llm_correct) if threshold is None else float(threshold))
-        add(name, outcomes_at(pairs, tau, router_costs.get(name)), tau)
-    t = pd.DataFrame(rows).set_index('system')
-    if include_baselines:
-        llm = t.loc['Baseline LLM']
-        t['d_pass_at_1'] = t.pass_at_1 - llm.pass_at_1
-        t['d_cost_pct'] = 100 * (t.total_cost / llm.total_cost - 1)
-    t['llm_pct'] = 100 * t.pop('llm_share')
+# %% ../nbs/08_cascade.ipynb #34586a3f
+def check_threshold(threshold) -> np.ndarray:
+    "`threshold` as a float array, or a ValueError if any value is NaN or outside [0, ALL_TO_LLM]."
+    t = np.asarray(threshold, dtype=float)
+    bad = np.isnan(t) | (t < 0) | (t > ALL_TO_LLM + 1e-12)
+    if bad.any():
+        v = t[bad].ravel()[0]
+        raise ValueError(f"threshold {v} is outside [0, {ALL_TO_LLM}]: use 0..1 (defer below it) or {ALL_TO_LLM} "
+                         "(everything to the LLM).")
     return t
+
+# %% ../nbs/08_cascade.ipynb #37d5d0f8
+def _manifest_ratio(llm: str, manifest: dict | None) -> tuple[float, str] | None:
+    "N_LLM / N_SLM from a cache manifest whose `roles` name `llm` and give both parameter counts, else None."
+    roles = (manifest or {}).get('roles') or {}
+    r_llm, r_slm = roles.get('llm') or {}, roles.get('slm') or {}
+    n_llm, n_slm = r_llm.get('n_params'), r_slm.get('n_params', (manifest or {}).get('n_params'))
+    if r_llm.get('model') != llm or not n_llm or not n_slm: return None
+    why = f'from the cache manifest: N_LLM = {float(n_llm):.3g}, N_SLM = {float(n_slm):.3g}'
+    return float(n_llm) / float(n_slm), why
+
+def resolve_param_ratio(llm: str, given: float | None = None, manifest: dict | None = None) -> tuple[float, str]:
+    "The LLM:SLM cost ratio and why: `given`, else the cache manifest's, else the paper's 32/7."
+    if given is not None: ratio, why = float(given), 'given'
+    else: ratio, why = _manifest_ratio(llm, manifest) or (PAPER_PARAM_RATIO, "the paper's 32B/7B; pass a ratio for your models")
+    if not (np.isfinite(ratio) and ratio > 0):
+        raise ValueError(f"param_ratio={ratio} ({why}): it is N_LLM / N_SLM and must be a positive number.")
+    return ratio, why
+
+# %% ../nbs/08_cascade.ipynb #f7efa9b2
+PAIR_COLUMNS = ('dataset', 'system', 'slm', 'question_id', 'run', 'confidence', 'routed', 'slm_correct', 'llm_correct',
+                'slm_n_in', 'slm_n_out', 'llm_n_in', 'llm_n_out', 'router_n_in', 'router_n_out',
+                'slm_cost', 'llm_cost', 'router_cost')
+
+# %% ../nbs/08_cascade.ipynb #976832d2
+CONFIDENCE_SOURCES = {'verbalized': 'the confidence the SLM wrote in \\confidence{} (cache column confidence)',
+                      'avgprob': 'mean token probability of the response (AvgProb; cache column mean_prob)',
+                      'avgprob_geometric': 'exp(mean token log-probability): the geometric mean (cache column mean_logprob)'}
+SOURCE_LABELS = {'verbalized': '', 'avgprob': 'AvgProb', 'avgprob_geometric': 'AvgProb (geometric)', 'router': 'Router'}
+
+def system_name(model: str, method: str | None = None, source: str = 'verbalized') -> str:
+    "Label of the system made of SLM `model` (with cache `method`) and confidence `source`."
+    name = f'{model} ({method})' if method else str(model)
+    label = SOURCE_LABELS.get(source, source)
+    return f'{name} + {label}' if label else name
+
+# %% ../nbs/08_cascade.ipynb #de7791dc
+def _nan_column(rows: pd.DataFrame, col: str) -> pd.Series:
+    return rows[col].astype(float) if col in rows.columns else pd.Series(np.nan, index=rows.index)
+
+def source_confidence(rows: pd.DataFrame, source: str) -> np.ndarray:
+    "Per cache row, the SLM confidence from `source` (a key of CONFIDENCE_SOURCES or a column of `rows`); NaN = none."
+    if source == 'verbalized': c = _nan_column(rows, 'confidence')
+    elif source == 'avgprob': c = _nan_column(rows, 'mean_prob')
+    elif source == 'avgprob_geometric': c = np.exp(_nan_column(rows, 'mean_logprob'))
+    elif source in rows.columns: c = rows[source].astype(float)
+    else: raise ValueError(f"unknown confidence source {source!r}: use one of {list(CONFIDENCE_SOURCES)} "
+                           "or the name of a column of the rows")
+    c = c.to_numpy(float)
+    if np.any((c < 0) | (c > 1)): raise ValueError(f"{source} confidences must be in [0, 1] or NaN (missing).")
+    return c
+
+# %% ../nbs/08_cascade.ipynb #3d5ee3ff
+def _ranked(df: pd.DataFrame, by: list[str], name: str) -> pd.DataFrame:
+    "`df` sorted by `by` + sample, with `name` = the rank of each row's sample within its `by` group."
+    d = df.sort_values(by + ['sample'], kind='stable')
+    return d.assign(**{name: d.groupby(by, sort=False).cumcount().to_numpy()})
+
+def _pair_runs(S: pd.DataFrame, L: pd.DataFrame) -> pd.DataFrame:
+    "SLM rows joined to LLM rows: run r of an SLM meets the LLM's sample r mod m (both in ascending sample order)."
+    key = ['dataset', 'question_id']
+    S = _ranked(S, key + ['model', 'method'], 'run')
+    L = _ranked(L, key, 'k')
+    L = L.assign(m=L.groupby(key, sort=False)['k'].transform('size'))
+    S = S.merge(L[key + ['m']].drop_duplicates(key), on=key, how='inner')
+    S = S.assign(k=S.run % S.m).drop(columns='m')
+    lcols = {'correct': 'llm_correct', 'n_in': 'llm_n_in', 'n_out': 'llm_n_out'}
+    return S.merge(L[key + ['k', *lcols]].rename(columns=lcols), on=key + ['k'], how='inner')
+
+# %% ../nbs/08_cascade.ipynb #860d198b
+def _router_columns(rows: pd.DataFrame, router: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Per pairs row, the router's probability and token counts (by dataset and question_id when router has dataset)."
+    miss = [c for c in ('question_id', 'confidence', 'n_in', 'n_out') if c not in router.columns]
+    if miss: raise ValueError(f"router predictions lack columns {miss}: save Router.predict(questions) output.")
+    key = ['dataset', 'question_id'] if 'dataset' in router.columns else ['question_id']
+    r = router.assign(question_id=router.question_id.astype(str)).drop_duplicates(key)
+    got = rows[key].assign(question_id=rows.question_id.astype(str)).merge(r, on=key, how='left')
+    if got.n_in.isna().any():
+        q = got.question_id[got.n_in.isna()].iloc[0]
+        raise ValueError(f"{int(got.n_in.isna().sum())} rows have no router prediction (first question {q!r}): "
+                         "run the router on the same questions.")
+    conf = got.confidence.to_numpy(float)
+    if np.any((conf < 0) | (conf > 1)): raise ValueError("router confidences must be in [0, 1] or NaN (missing).")
+    return conf, got.n_in.to_numpy(float), got.n_out.to_numpy(float)
+
+# %% ../nbs/08_cascade.ipynb #645a478d
+_CACHE_NEED = ['dataset', 'question_id', 'sample', 'model', 'method', 'correct', 'n_in', 'n_out']
+
+def _role_rows(rows: pd.DataFrame, llm: str, llm_method: str | None, slms) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "The LLM's rows and the SLMs' rows of a cache, checked."
+    miss = [c for c in _CACHE_NEED if c not in rows.columns]
+    if miss: raise ValueError(f"the cache rows lack columns {miss}: expected the corea.cache schema.")
+    models = sorted(set(rows.model.astype(str)))
+    if llm not in models: raise ValueError(f"LLM {llm!r} is not in the cache: its models are {models}")
+    L = rows[rows.model == llm]
+    if llm_method is not None: L = L[L.method == llm_method]
+    if L.method.nunique() != 1:
+        raise ValueError(f"LLM {llm!r} has methods {sorted(set(L.method))}: pass llm_method= (one of them)")
+    S = rows[rows.model != llm]
+    if slms is not None:
+        names = [system_name(m, t) for m, t in zip(S.model, S.method)]
+        S = S[S.model.isin(slms) | pd.Series(names, index=S.index).isin(slms)]
+    if S.empty: raise ValueError(f"no SLM rows besides the LLM {llm!r} (or none named in slms={slms})")
+    for name, d in (('LLM', L), ('SLM', S)):
+        if d.duplicated(['dataset', 'question_id', 'sample', 'model', 'method']).any():
+            raise ValueError(f"the {name} rows repeat a (dataset, question_id, sample, model, method): deduplicate them.")
+    return L, S
+
+# %% ../nbs/08_cascade.ipynb #8da40f00
+def _pairs_block(P: pd.DataFrame, source: str, confidence, router=None, param_ratio: float = PAPER_PARAM_RATIO,
+                 output_weight: float = OUTPUT_WEIGHT) -> pd.DataFrame:
+    "The pairs rows of one confidence source over the joined SLM/LLM rows `P`."
+    slm = [system_name(m, t) for m, t in zip(P.model, P.method)]
+    r_in = r_out = np.zeros(len(P))
+    if router is not None: confidence, r_in, r_out = router
+    return pd.DataFrame({
+        'dataset': P.dataset.to_numpy(), 'system': [system_name(m, t, source) for m, t in zip(P.model, P.method)],
+        'slm': slm, 'question_id': P.question_id.to_numpy(), 'run': P.run.to_numpy(), 'confidence': confidence,
+        'routed': router is not None, 'slm_correct': P.correct.astype(bool).to_numpy(),
+        'llm_correct': P.llm_correct.astype(bool).to_numpy(), 'slm_n_in': P.n_in.to_numpy(float),
+        'slm_n_out': P.n_out.to_numpy(float), 'llm_n_in': P.llm_n_in.to_numpy(float),
+        'llm_n_out': P.llm_n_out.to_numpy(float), 'router_n_in': r_in, 'router_n_out': r_out,
+        'slm_cost': slm_cost(P.n_in, P.n_out, output_weight),
+        'llm_cost': llm_cost(P.llm_n_in, P.llm_n_out, param_ratio, output_weight),
+        'router_cost': slm_cost(r_in, r_out, output_weight) if router is not None else 0.0})
+
+# %% ../nbs/08_cascade.ipynb #13b4fe4f
+def pairs_from_cache(rows: pd.DataFrame, llm: str, sources=('verbalized',), router: pd.DataFrame | None = None,
+                     param_ratio: float = PAPER_PARAM_RATIO, output_weight: float = OUTPUT_WEIGHT,
+                     llm_method: str | None = None, slms: list[str] | None = None) -> pd.DataFrame:
+    "One pairs frame (PAIR_COLUMNS) from cache rows: every SLM system x confidence source (and router) vs `llm`."
+    check_costs(param_ratio, output_weight)
+    L, S = _role_rows(rows, llm, llm_method, slms)
+    P = _pair_runs(S, L).reset_index(drop=True)
+    if P.empty: raise ValueError(f"no question of the SLMs was answered by the LLM {llm!r} (dataset and question_id "
+                                 "must match)")
+    sources = [sources] if isinstance(sources, str) else list(sources)
+    if not sources and router is None: raise ValueError("no confidence source: pass sources= or router=")
+    blocks = [_pairs_block(P, s, source_confidence(P, s), None, param_ratio, output_weight) for s in sources]
+    if router is not None:
+        blocks.append(_pairs_block(P, 'router', None, _router_columns(P, router), param_ratio, output_weight))
+    return pd.concat(blocks, ignore_index=True)[list(PAIR_COLUMNS)]
+
+# %% ../nbs/08_cascade.ipynb #330e1db4
+def outcomes_at(pairs: pd.DataFrame, threshold) -> pd.DataFrame:
+    "Per pairs row at `threshold` (a number, or one per row): deferred, correct and the cost paid to each role."
+    t = check_threshold(threshold)
+    c = np.nan_to_num(pairs.confidence.to_numpy(float), nan=-np.inf)         # a missing confidence always defers
+    d = c < t
+    routed = pairs.routed.to_numpy(bool)
+    return pd.DataFrame({'dataset': pairs.dataset.to_numpy(), 'question_id': pairs.question_id.to_numpy(),
+                         'run': pairs.run.to_numpy(), 'deferred': d,
+                         'correct': np.where(d, pairs.llm_correct, pairs.slm_correct).astype(float),
+                         'slm_cost': np.where(routed & d, 0.0, pairs.slm_cost.to_numpy(float)),
+                         'router_cost': pairs.router_cost.to_numpy(float),
+                         'llm_cost': np.where(d, pairs.llm_cost.to_numpy(float), 0.0)})
+
+# %% ../nbs/08_cascade.ipynb #54b9ba4b
+def baseline_outcomes(pairs: pd.DataFrame, who: str) -> pd.DataFrame:
+    "Outcomes of the Baseline LLM (`who='llm'`) or the SLM alone (`who='slm'`) on the questions and runs of `pairs`."
+    if who not in ('llm', 'slm'): raise ValueError(f"who={who!r}: use 'llm' or 'slm'")
+    llm = who == 'llm'
+    out = outcomes_at(pairs.assign(confidence=np.nan if llm else 1.0, routed=False, router_cost=0.0), 0.0)
+    return out.assign(slm_cost=0.0) if llm else out
+
+# %% ../nbs/08_cascade.ipynb #a24dc1ff
+SUMMARY_COLUMNS = ('pass_at_1', 'llm_share', 'slm_cost', 'router_cost', 'llm_cost', 'avg_cost')
+
+def per_question(out: pd.DataFrame) -> pd.DataFrame:
+    "Outcomes averaged over runs: one row per (dataset, question_id) with the SUMMARY_COLUMNS."
+    q = out.assign(llm_share=out.deferred.astype(float), pass_at_1=out.correct,
+                   avg_cost=out.slm_cost + out.router_cost + out.llm_cost)
+    return q.groupby(['dataset', 'question_id'], sort=False)[list(SUMMARY_COLUMNS)].mean().reset_index()
+
+# %% ../nbs/08_cascade.ipynb #3536c47b
+def bootstrap_ci(per_q: pd.DataFrame, cols, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+    "Percentile bootstrap interval of the mean of `cols` over questions, resampled within each dataset."
+    if n_boot <= 0: return {f'{c}_{e}': np.nan for c in cols for e in ('lo', 'hi')}
+    rng = np.random.default_rng(seed)
+    total = np.zeros((n_boot, len(cols)))
+    for _, g in per_q.groupby('dataset', sort=False):
+        v = g[list(cols)].to_numpy(float)
+        total += v[rng.integers(0, len(v), size=(n_boot, len(v)))].sum(axis=1)
+    lo, hi = np.quantile(total / len(per_q), [(1 - level) / 2, (1 + level) / 2], axis=0)
+    return {f'{c}_lo': a for c, a in zip(cols, lo)} | {f'{c}_hi': b for c, b in zip(cols, hi)}
+
+# %% ../nbs/08_cascade.ipynb #0911792c
+def summarize(out: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> dict:
+    "A system's row of the table from its outcomes: the SUMMARY_COLUMNS, counts and intervals for pass@1 and cost."
+    q = per_question(out)
+    return {**q[list(SUMMARY_COLUMNS)].mean().to_dict(), 'n_questions': len(q), 'n_runs': int(out.run.nunique()),
+            **bootstrap_ci(q, ['pass_at_1', 'avg_cost'], n_boot, seed)}
+
+# %% ../nbs/08_cascade.ipynb #367d95c2
+def pairs_curve(pairs: pd.DataFrame, thresholds=None) -> pd.DataFrame:
+    "`sweep` of one system's pairs (averaged over runs; a router system pays the SLM only on kept questions)."
+    routed = bool(pairs.routed.any())
+    return sweep(pairs.confidence, pairs.slm_correct, pairs.llm_correct, pairs.slm_cost, pairs.llm_cost,
+                 runs=pairs.run, thresholds=thresholds, router_cost=pairs.router_cost if routed else None)
+
+def _curve_rule(pick, *args) -> Callable:
+    return lambda p: pick(pairs_curve(p), *args)
+
+def _drop_rule(max_drop: float) -> Callable:
+    return lambda p: threshold_for_accuracy_drop(pairs_curve(p), paper_threshold(p.llm_correct), max_drop)
+
+THRESHOLD_RULES = {'paper': lambda: 'paper',
+                   'drop': lambda max_drop: _drop_rule(float(max_drop)),
+                   'budget': lambda budget: _curve_rule(threshold_for_budget, float(budget)),
+                   'share': lambda max_share: _curve_rule(threshold_for_llm_share, float(max_share))}
+
+# %% ../nbs/08_cascade.ipynb #8ade6ae7
+def parse_threshold(text: str):
+    "A threshold rule from text: a number in [0, 1.1], or NAME[:ARG,ARG] of THRESHOLD_RULES ('paper', 'drop:0.02')."
+    try: return float(check_threshold(float(text)))
+    except ValueError as e:
+        if 'outside' in str(e): raise
+    name, _, args = str(text).partition(':')
+    if name not in THRESHOLD_RULES:
+        raise ValueError(f"unknown threshold {text!r}: give a number in [0, {ALL_TO_LLM}] or one of "
+                         f"{', '.join(THRESHOLD_RULES)} (e.g. paper, drop:0.02, budget:5000, share:0.3)")
+    try: return THRESHOLD_RULES[name](*[a for a in args.split(',') if a])
+    except (TypeError, ValueError) as e: raise ValueError(f"threshold {text!r}: bad arguments ({e})") from e
+
+# %% ../nbs/08_cascade.ipynb #4e4e89ef
+def resolve_threshold(rule, pairs: pd.DataFrame) -> float:
+    "The threshold `rule` (number, 'paper', None = 'paper', or callable(pairs) -> float) gives for `pairs`."
+    if rule is None or (isinstance(rule, str) and rule == 'paper'): t = paper_threshold(pairs.llm_correct)
+    elif callable(rule): t = rule(pairs)
+    elif isinstance(rule, str): return resolve_threshold(parse_threshold(rule), pairs)
+    else: t = rule
+    return float(check_threshold(float(t)))
+
+# %% ../nbs/08_cascade.ipynb #710c61a0
+TABLE_COLUMNS = ('group', 'system', 'kind', 'threshold', 'pass_at_1', 'llm_share', 'slm_cost', 'router_cost',
+                 'llm_cost', 'avg_cost', 'd_pass_at_1', 'd_cost_pct', 'pass_at_1_lo', 'pass_at_1_hi', 'avg_cost_lo',
+                 'avg_cost_hi', 'n_questions', 'n_runs')
+
+def check_groups(groups: dict | None, datasets) -> dict:
+    "`groups` ({name: [dataset, ...]}) checked against the datasets of the pairs."
+    groups = dict(groups or {})
+    have = list(datasets)
+    for name, ds in groups.items():
+        if isinstance(ds, str): raise ValueError(f"group {name!r}: give a list of datasets, not the string {ds!r}")
+        bad = [d for d in ds if d not in have]
+        if bad or not ds: raise ValueError(f"group {name!r}: unknown dataset(s) {bad}; the pairs have {have}")
+        if name in have: raise ValueError(f"group {name!r} has the name of a dataset: rename it")
+    return groups
+
+# %% ../nbs/08_cascade.ipynb #354eef64
+def _system_outcomes(pairs: pd.DataFrame, threshold) -> dict:
+    "{(kind, system): (outcomes, {dataset: tau})} for the baselines and every system, with per-dataset thresholds."
+    out = {}
+    for ds, g in pairs.groupby('dataset', sort=False):
+        first = g[g.system == g.system.iloc[0]]
+        out.setdefault(('llm', 'Baseline LLM'), []).append((baseline_outcomes(first, 'llm'), ds, np.nan))
+        for slm, h in g.groupby('slm', sort=False):
+            one = h[h.system == h.system.iloc[0]]
+            out.setdefault(('slm', f'SLM alone: {slm}'), []).append((baseline_outcomes(one, 'slm'), ds, np.nan))
+        for name, h in g.groupby('system', sort=False):
+            tau = resolve_threshold(threshold, h)
+            kind = 'router' if h.routed.any() else 'cascade'
+            out.setdefault((kind, name), []).append((outcomes_at(h, tau), ds, tau))
+    return out
+
+# %% ../nbs/08_cascade.ipynb #e4d53e37
+def systems_table(pairs: pd.DataFrame, groups: dict | None = None, threshold='paper', n_boot: int = 1000,
+                  seed: int = 0) -> pd.DataFrame:
+    "The paper's Table 1 for every system of `pairs`: one row per (dataset or group, system), TABLE_COLUMNS."
+    miss = [c for c in PAIR_COLUMNS if c not in pairs.columns]
+    if miss: raise ValueError(f"pairs lack columns {miss}: build them with pairs_from_cache")
+    if pairs.empty: raise ValueError("pairs is empty: nothing to tabulate")
+    datasets = list(dict.fromkeys(pairs.dataset))
+    groups = {d: [d] for d in datasets} | check_groups(groups, datasets)
+    rows = []
+    for (kind, name), parts in _system_outcomes(pairs, threshold).items():
+        for group, ds in groups.items():
+            sel = [(o, t) for o, d, t in parts if d in ds]
+            if not sel: continue
+            taus = {t for _, t in sel}
+            tau = taus.pop() if len(taus) == 1 else np.nan
+            out = pd.concat([o for o, _ in sel], ignore_index=True)
+            rows.append({'group': group, 'system': name, 'kind': kind, 'threshold': tau,
+                         **summarize(out, n_boot, seed)})
+    return _with_deltas(pd.DataFrame(rows), list(groups))
+
+def _with_deltas(t: pd.DataFrame, order: list) -> pd.DataFrame:
+    "Add d_pass_at_1 and d_cost_pct against each group's Baseline LLM; order rows by group, then as built."
+    llm = t[t.kind == 'llm'].set_index('group')
+    t['d_pass_at_1'] = t.pass_at_1 - t.group.map(llm.pass_at_1)
+    t['d_cost_pct'] = 100 * (t.avg_cost / t.group.map(llm.avg_cost) - 1)
+    t['_g'] = t.group.map({g: i for i, g in enumerate(order)})
+    return t.sort_values('_g', kind='stable').drop(columns='_g').reset_index(drop=True)[list(TABLE_COLUMNS)]
+
+# %% ../nbs/08_cascade.ipynb #e38b5376
+CALIBRATION_METRICS = ('pass_at_1', 'ece', 'auroc', 'brier', 'confidence_output_ratio')
+
+def calibration_table(pairs: pd.DataFrame, groups: dict | None = None, n_bins: int = 10) -> pd.DataFrame:
+    "Table 2 layout: per (dataset or group, system), CALIBRATION_METRICS as mean and std over runs."
+    from corea.metrics import calibration_summary
+    datasets = list(dict.fromkeys(pairs.dataset))
+    groups = {d: [d] for d in datasets} | check_groups(groups, datasets)
+    rows = []
+    for group, ds in groups.items():
+        g = pairs[pairs.dataset.isin(ds)]
+        for name, h in g.groupby('system', sort=False):
+            per_run = pd.DataFrame([calibration_summary(r.confidence.to_numpy(float), r.slm_correct.to_numpy(bool),
+                                                        n_bins=n_bins) for _, r in h.groupby('run', sort=True)])
+            m, s = per_run[list(CALIBRATION_METRICS)].mean(), per_run[list(CALIBRATION_METRICS)].std(ddof=0)
+            rows.append({'group': group, 'system': name, 'n_runs': len(per_run),
+                         **{k: m[k] for k in CALIBRATION_METRICS}, **{f'{k}_std': s[k] for k in CALIBRATION_METRICS}})
+    return pd.DataFrame(rows)
+
+# %% ../nbs/08_cascade.ipynb #854ea154
+def ablation_table(pairs_by_label: dict, groups: dict | None = None, threshold='paper', n_boot: int = 0) -> pd.DataFrame:
+    "Tables 3-4 layout: one row per (label, group) from `systems_table` and `calibration_table` of each pairs frame."
+    rows = []
+    for label, pairs in pairs_by_label.items():
+        systems = [s for s in dict.fromkeys(pairs.system)]
+        if len(systems) != 1: raise ValueError(f"ablation {label!r}: its pairs hold {len(systems)} systems, give one")
+        tab = systems_table(pairs, groups, threshold, n_boot).set_index(['group', 'kind'])
+        cal = calibration_table(pairs, groups).set_index('group')
+        for group in cal.index:
+            c = tab.loc[(group, 'router' if pairs.routed.any() else 'cascade')]
+            rows.append({'label': label, 'group': group, **cal.loc[group, ['pass_at_1', 'ece', 'auroc']].to_dict(),
+                         'cascade_pass_at_1': c.pass_at_1, 'cascade_avg_cost': c.avg_cost,
+                         'cascade_llm_share': c.llm_share, 'd_cost_pct': c.d_cost_pct})
+    return pd.DataFrame(rows)
+
+# %% ../nbs/08_cascade.ipynb #c8756ed5
+def _fmt(v, f: str) -> str:
+    return '' if v is None or (isinstance(v, float) and np.isnan(v)) else f.format(v)
+
+def _table_cells(t: pd.DataFrame) -> pd.DataFrame:
+    "The systems table's numbers as the strings of the paper's layout."
+    ci = lambda lo, hi, f: '' if np.isnan(lo) else f'[{f.format(lo)}, {f.format(hi)}]'
+    return pd.DataFrame({
+        'system': t.system, 'τ': [_fmt(v, '{:.2f}') for v in t.threshold],
+        'pass@1 %': [_fmt(100 * v, '{:.1f}') for v in t.pass_at_1],
+        '95% CI': [ci(100 * a, 100 * b, '{:.1f}') for a, b in zip(t.pass_at_1_lo, t.pass_at_1_hi)],
+        'SLM cost': [_fmt(v, '{:,.0f}') for v in t.slm_cost], 'router cost': [_fmt(v, '{:,.0f}') for v in t.router_cost],
+        'LLM cost': [_fmt(v, '{:,.0f}') for v in t.llm_cost], 'cost': [_fmt(v, '{:,.0f}') for v in t.avg_cost],
+        'cost 95% CI': [ci(a, b, '{:,.0f}') for a, b in zip(t.avg_cost_lo, t.avg_cost_hi)],
+        'LLM %': [_fmt(100 * v, '{:.1f}') for v in t.llm_share],
+        'Δ pass@1': [_fmt(100 * v, '{:+.1f}') for v in t.d_pass_at_1], 'Δ cost %': [_fmt(v, '{:+.1f}') for v in t.d_cost_pct]})
+
+def format_table(t: pd.DataFrame) -> str:
+    "The systems table as aligned text, one block per dataset or group."
+    blocks = []
+    for group, g in t.groupby('group', sort=False):
+        cells = _table_cells(g)
+        if not (g.router_cost > 0).any(): cells = cells.drop(columns='router cost')
+        blocks.append(f'== {group} ==\n' + cells.to_string(index=False))
+    return '\n\n'.join(blocks)
+
+# %% ../nbs/08_cascade.ipynb #0d8e463b
+def markdown_table(t: pd.DataFrame) -> str:
+    "A frame as a Markdown table (systems tables in the paper's layout; other frames as they are, 3 decimals)."
+    if 'avg_cost_lo' in t.columns: t = pd.concat([t[['group']].reset_index(drop=True), _table_cells(t)], axis=1)
+    cells = t.astype(object).map(lambda v: _fmt(v, '{:.3f}') if isinstance(v, float) else str(v))
+    lines = ['| ' + ' | '.join(map(str, t.columns)) + ' |', '|' + '---|' * len(t.columns)]
+    return '\n'.join(lines + ['| ' + ' | '.join(r) + ' |' for r in cells.to_numpy().tolist()])
+
+# %% ../nbs/08_cascade.ipynb #f213a72e
+def calibration_text(c: pd.DataFrame) -> str:
+    "The calibration table as aligned text: pass@1 %, ECE, AUROC, Brier, output ratio %, each mean ± std over runs."
+    pm = lambda k, s, f: [f'{_fmt(s * a, f)} ± {_fmt(s * b, f)}' for a, b in zip(c[k], c[f'{k}_std'])]
+    cells = pd.DataFrame({'group': c.group, 'system': c.system, 'pass@1 %': pm('pass_at_1', 100, '{:.1f}'),
+                          'ECE': pm('ece', 1, '{:.3f}'), 'AUROC': pm('auroc', 1, '{:.3f}'),
+                          'Brier': pm('brier', 1, '{:.3f}'),
+                          'conf. output %': pm('confidence_output_ratio', 100, '{:.1f}')})
+    return cells.to_string(index=False)
