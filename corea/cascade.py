@@ -13,10 +13,11 @@ __all__ = ['OUTPUT_WEIGHT', 'PAPER_PARAM_RATIO', 'ALL_TO_LLM', 'PAIR_COLUMNS', '
            'SUMMARY_COLUMNS', 'THRESHOLD_RULES', 'TABLE_COLUMNS', 'CALIBRATION_METRICS', 'check_costs', 'slm_cost',
            'llm_cost', 'cascade_cost', 'router_system_cost', 'simulate', 'candidate_thresholds', 'sweep',
            'pareto_front', 'paper_threshold', 'threshold_for_accuracy_drop', 'threshold_for_budget',
-           'threshold_for_llm_share', 'check_threshold', 'resolve_param_ratio', 'system_name', 'source_confidence',
-           'pairs_from_cache', 'outcomes_at', 'baseline_outcomes', 'per_question', 'bootstrap_ci', 'summarize',
-           'pairs_curve', 'parse_threshold', 'resolve_threshold', 'check_groups', 'systems_table', 'calibration_table',
-           'ablation_table', 'format_table', 'markdown_table', 'calibration_text']
+           'threshold_for_llm_share', 'check_threshold', 'resolve_param_ratio', 'system_name', 'available_sources',
+           'source_confidence', 'with_costs', 'pairs_from_cache', 'outcomes_at', 'baseline_outcomes', 'per_question',
+           'bootstrap_ci', 'summarize', 'pairs_curve', 'parse_threshold', 'resolve_threshold', 'check_groups',
+           'systems_table', 'calibration_table', 'ablation_table', 'table_cells', 'format_table', 'markdown_table',
+           'calibration_text']
 
 # %% ../nbs/08_cascade.ipynb #58601a2a
 OUTPUT_WEIGHT = 4.0        # price of one output token in input tokens (the paper's 4:1)
@@ -237,6 +238,10 @@ def system_name(model: str, method: str | None = None, source: str = 'verbalized
 def _nan_column(rows: pd.DataFrame, col: str) -> pd.Series:
     return rows[col].astype(float) if col in rows.columns else pd.Series(np.nan, index=rows.index)
 
+def available_sources(rows: pd.DataFrame) -> list[str]:
+    "The CONFIDENCE_SOURCES that have at least one value in the cache rows (verbalized always)."
+    return [s for s in CONFIDENCE_SOURCES if s == 'verbalized' or np.isfinite(source_confidence(rows, s)).any()]
+
 def source_confidence(rows: pd.DataFrame, source: str) -> np.ndarray:
     "Per cache row, the SLM confidence from `source` (a key of CONFIDENCE_SOURCES or a column of `rows`); NaN = none."
     if source == 'verbalized': c = _nan_column(rows, 'confidence')
@@ -250,6 +255,13 @@ def source_confidence(rows: pd.DataFrame, source: str) -> np.ndarray:
     return c
 
 # %% ../nbs/08_cascade.ipynb #3d5ee3ff
+def with_costs(pairs: pd.DataFrame, param_ratio: float = PAPER_PARAM_RATIO,
+               output_weight: float = OUTPUT_WEIGHT) -> pd.DataFrame:
+    "`pairs` with slm_cost, llm_cost and router_cost (re)computed from their token counts by Eq. 9-10."
+    return pairs.assign(slm_cost=slm_cost(pairs.slm_n_in, pairs.slm_n_out, output_weight),
+                        llm_cost=llm_cost(pairs.llm_n_in, pairs.llm_n_out, param_ratio, output_weight),
+                        router_cost=slm_cost(pairs.router_n_in, pairs.router_n_out, output_weight))[list(PAIR_COLUMNS)]
+
 def _ranked(df: pd.DataFrame, by: list[str], name: str) -> pd.DataFrame:
     "`df` sorted by `by` + sample, with `name` = the rank of each row's sample within its `by` group."
     d = df.sort_values(by + ['sample'], kind='stable')
@@ -306,9 +318,8 @@ def _role_rows(rows: pd.DataFrame, llm: str, llm_method: str | None, slms) -> tu
     return L, S
 
 # %% ../nbs/08_cascade.ipynb #8da40f00
-def _pairs_block(P: pd.DataFrame, source: str, confidence, router=None, param_ratio: float = PAPER_PARAM_RATIO,
-                 output_weight: float = OUTPUT_WEIGHT) -> pd.DataFrame:
-    "The pairs rows of one confidence source over the joined SLM/LLM rows `P`."
+def _pairs_block(P: pd.DataFrame, source: str, confidence, router=None) -> pd.DataFrame:
+    "The pairs rows (without costs) of one confidence source over the joined SLM/LLM rows `P`."
     slm = [system_name(m, t) for m, t in zip(P.model, P.method)]
     r_in = r_out = np.zeros(len(P))
     if router is not None: confidence, r_in, r_out = router
@@ -318,10 +329,7 @@ def _pairs_block(P: pd.DataFrame, source: str, confidence, router=None, param_ra
         'routed': router is not None, 'slm_correct': P.correct.astype(bool).to_numpy(),
         'llm_correct': P.llm_correct.astype(bool).to_numpy(), 'slm_n_in': P.n_in.to_numpy(float),
         'slm_n_out': P.n_out.to_numpy(float), 'llm_n_in': P.llm_n_in.to_numpy(float),
-        'llm_n_out': P.llm_n_out.to_numpy(float), 'router_n_in': r_in, 'router_n_out': r_out,
-        'slm_cost': slm_cost(P.n_in, P.n_out, output_weight),
-        'llm_cost': llm_cost(P.llm_n_in, P.llm_n_out, param_ratio, output_weight),
-        'router_cost': slm_cost(r_in, r_out, output_weight) if router is not None else 0.0})
+        'llm_n_out': P.llm_n_out.to_numpy(float), 'router_n_in': r_in, 'router_n_out': r_out})
 
 # %% ../nbs/08_cascade.ipynb #13b4fe4f
 def pairs_from_cache(rows: pd.DataFrame, llm: str, sources=('verbalized',), router: pd.DataFrame | None = None,
@@ -335,10 +343,9 @@ def pairs_from_cache(rows: pd.DataFrame, llm: str, sources=('verbalized',), rout
                                  "must match)")
     sources = [sources] if isinstance(sources, str) else list(sources)
     if not sources and router is None: raise ValueError("no confidence source: pass sources= or router=")
-    blocks = [_pairs_block(P, s, source_confidence(P, s), None, param_ratio, output_weight) for s in sources]
-    if router is not None:
-        blocks.append(_pairs_block(P, 'router', None, _router_columns(P, router), param_ratio, output_weight))
-    return pd.concat(blocks, ignore_index=True)[list(PAIR_COLUMNS)]
+    blocks = [_pairs_block(P, s, source_confidence(P, s)) for s in sources]
+    if router is not None: blocks.append(_pairs_block(P, 'router', None, _router_columns(P, router)))
+    return with_costs(pd.concat(blocks, ignore_index=True), param_ratio, output_weight)
 
 # %% ../nbs/08_cascade.ipynb #330e1db4
 def outcomes_at(pairs: pd.DataFrame, threshold) -> pd.DataFrame:
@@ -530,7 +537,7 @@ def ablation_table(pairs_by_label: dict, groups: dict | None = None, threshold='
 def _fmt(v, f: str) -> str:
     return '' if v is None or (isinstance(v, float) and np.isnan(v)) else f.format(v)
 
-def _table_cells(t: pd.DataFrame) -> pd.DataFrame:
+def table_cells(t: pd.DataFrame) -> pd.DataFrame:
     "The systems table's numbers as the strings of the paper's layout."
     ci = lambda lo, hi, f: '' if np.isnan(lo) else f'[{f.format(lo)}, {f.format(hi)}]'
     return pd.DataFrame({
@@ -547,7 +554,7 @@ def format_table(t: pd.DataFrame) -> str:
     "The systems table as aligned text, one block per dataset or group."
     blocks = []
     for group, g in t.groupby('group', sort=False):
-        cells = _table_cells(g)
+        cells = table_cells(g)
         if not (g.router_cost > 0).any(): cells = cells.drop(columns='router cost')
         blocks.append(f'== {group} ==\n' + cells.to_string(index=False))
     return '\n\n'.join(blocks)
@@ -555,7 +562,7 @@ def format_table(t: pd.DataFrame) -> str:
 # %% ../nbs/08_cascade.ipynb #0d8e463b
 def markdown_table(t: pd.DataFrame) -> str:
     "A frame as a Markdown table (systems tables in the paper's layout; other frames as they are, 3 decimals)."
-    if 'avg_cost_lo' in t.columns: t = pd.concat([t[['group']].reset_index(drop=True), _table_cells(t)], axis=1)
+    if 'avg_cost_lo' in t.columns: t = pd.concat([t[['group']].reset_index(drop=True), table_cells(t)], axis=1)
     cells = t.astype(object).map(lambda v: _fmt(v, '{:.3f}') if isinstance(v, float) else str(v))
     lines = ['| ' + ' | '.join(map(str, t.columns)) + ' |', '|' + '---|' * len(t.columns)]
     return '\n'.join(lines + ['| ' + ' | '.join(r) + ' |' for r in cells.to_numpy().tolist()])
