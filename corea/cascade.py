@@ -14,10 +14,10 @@ __all__ = ['OUTPUT_WEIGHT', 'PAPER_PARAM_RATIO', 'ALL_TO_LLM', 'PAIR_COLUMNS', '
            'llm_cost', 'cascade_cost', 'router_system_cost', 'simulate', 'candidate_thresholds', 'sweep',
            'pareto_front', 'paper_threshold', 'threshold_for_accuracy_drop', 'threshold_for_budget',
            'threshold_for_llm_share', 'check_threshold', 'resolve_param_ratio', 'system_name', 'available_sources',
-           'source_confidence', 'with_costs', 'pairs_from_cache', 'outcomes_at', 'baseline_outcomes', 'per_question',
-           'bootstrap_ci', 'summarize', 'pairs_curve', 'parse_threshold', 'resolve_threshold', 'check_groups',
-           'systems_table', 'calibration_table', 'ablation_table', 'table_cells', 'format_table', 'markdown_table',
-           'calibration_text']
+           'source_confidence', 'with_costs', 'pairs_from_cache', 'outcomes_at', 'baseline_outcomes', 'question_codes',
+           'per_question', 'bootstrap_ci', 'summarize', 'pairs_curve', 'parse_threshold', 'resolve_threshold',
+           'check_groups', 'PreparedPairs', 'systems_table', 'calibration_table', 'ablation_table', 'table_cells',
+           'format_table', 'markdown_table', 'calibration_text']
 
 # %% ../nbs/08_cascade.ipynb #58601a2a
 OUTPUT_WEIGHT = 4.0        # price of one output token in input tokens (the paper's 4:1)
@@ -348,54 +348,102 @@ def pairs_from_cache(rows: pd.DataFrame, llm: str, sources=('verbalized',), rout
     return with_costs(pd.concat(blocks, ignore_index=True), param_ratio, output_weight)
 
 # %% ../nbs/08_cascade.ipynb #330e1db4
+_RULE_COLUMNS = ('confidence', 'routed', 'slm_correct', 'llm_correct', 'slm_cost', 'router_cost', 'llm_cost')
+
+def _rule_arrays(pairs: pd.DataFrame) -> dict:
+    "The pairs columns the outcome rule reads, as numpy arrays."
+    return {c: pairs[c].to_numpy(bool if c in ('routed', 'slm_correct', 'llm_correct') else float)
+            for c in _RULE_COLUMNS}
+
+def _outcome_arrays(a: dict, t) -> dict:
+    "The outcome rule on arrays: deferred, correct and what each role is paid at threshold(s) `t`."
+    d = np.nan_to_num(a['confidence'], nan=-np.inf) < t                       # a missing confidence always defers
+    return {'deferred': d, 'correct': np.where(d, a['llm_correct'], a['slm_correct']).astype(float),
+            'slm_cost': np.where(a['routed'] & d, 0.0, a['slm_cost']),         # a router pays the SLM only if kept
+            'router_cost': a['router_cost'], 'llm_cost': np.where(d, a['llm_cost'], 0.0)}
+
 def outcomes_at(pairs: pd.DataFrame, threshold) -> pd.DataFrame:
     "Per pairs row at `threshold` (a number, or one per row): deferred, correct and the cost paid to each role."
-    t = check_threshold(threshold)
-    c = np.nan_to_num(pairs.confidence.to_numpy(float), nan=-np.inf)         # a missing confidence always defers
-    d = c < t
-    routed = pairs.routed.to_numpy(bool)
+    o = _outcome_arrays(_rule_arrays(pairs), check_threshold(threshold))
     return pd.DataFrame({'dataset': pairs.dataset.to_numpy(), 'question_id': pairs.question_id.to_numpy(),
-                         'run': pairs.run.to_numpy(), 'deferred': d,
-                         'correct': np.where(d, pairs.llm_correct, pairs.slm_correct).astype(float),
-                         'slm_cost': np.where(routed & d, 0.0, pairs.slm_cost.to_numpy(float)),
-                         'router_cost': pairs.router_cost.to_numpy(float),
-                         'llm_cost': np.where(d, pairs.llm_cost.to_numpy(float), 0.0)})
+                         'run': pairs.run.to_numpy(), **o})
 
 # %% ../nbs/08_cascade.ipynb #54b9ba4b
+def _baseline_arrays(a: dict, who: str) -> dict:
+    "Outcome arrays of the Baseline LLM ('llm': everything deferred, no SLM paid) or the SLM alone ('slm')."
+    if who not in ('llm', 'slm'): raise ValueError(f"who={who!r}: use 'llm' or 'slm'")
+    n = len(a['confidence'])
+    b = {**a, 'confidence': np.full(n, np.nan if who == 'llm' else 1.0), 'routed': np.zeros(n, bool),
+         'router_cost': np.zeros(n)}
+    o = _outcome_arrays(b, 0.0)
+    return {**o, 'slm_cost': np.zeros(n)} if who == 'llm' else o
+
 def baseline_outcomes(pairs: pd.DataFrame, who: str) -> pd.DataFrame:
     "Outcomes of the Baseline LLM (`who='llm'`) or the SLM alone (`who='slm'`) on the questions and runs of `pairs`."
-    if who not in ('llm', 'slm'): raise ValueError(f"who={who!r}: use 'llm' or 'slm'")
-    llm = who == 'llm'
-    out = outcomes_at(pairs.assign(confidence=np.nan if llm else 1.0, routed=False, router_cost=0.0), 0.0)
-    return out.assign(slm_cost=0.0) if llm else out
+    o = _baseline_arrays(_rule_arrays(pairs), who)
+    return pd.DataFrame({'dataset': pairs.dataset.to_numpy(), 'question_id': pairs.question_id.to_numpy(),
+                         'run': pairs.run.to_numpy(), **o})
 
 # %% ../nbs/08_cascade.ipynb #a24dc1ff
 SUMMARY_COLUMNS = ('pass_at_1', 'llm_share', 'slm_cost', 'router_cost', 'llm_cost', 'avg_cost')
 
+def question_codes(df: pd.DataFrame, ds: np.ndarray | None = None) -> np.ndarray:
+    "An integer per (dataset, question_id) of `df`'s rows (`ds`: the dataset codes, if already known)."
+    ds = pd.factorize(df['dataset'])[0] if ds is None else ds
+    qid = pd.factorize(df['question_id'])[0]
+    return ds.astype(np.int64) * (qid.max(initial=0) + 1) + qid
+
+def _question_means(q: np.ndarray, o: dict) -> tuple[np.ndarray, np.ndarray]:
+    "(a row of each question, per question the mean over its rows of each SUMMARY_COLUMNS) for codes `q`."
+    cols = [o['correct'], o['deferred'], o['slm_cost'], o['router_cost'], o['llm_cost'],
+            o['slm_cost'] + o['router_cost'] + o['llm_cost']]
+    keys, inv = np.unique(q, return_inverse=True) if q.max(initial=0) > 4 * len(q) else (None, q)
+    n = np.bincount(inv)
+    seen = np.flatnonzero(n)                                   # codes that occur (bincount counts every code below)
+    first = np.full(len(n), -1)
+    first[inv[::-1]] = np.arange(len(inv))[::-1]
+    return first[seen], np.stack([np.bincount(inv, weights=np.asarray(c, float))[seen] / n[seen] for c in cols], axis=1)
+
 def per_question(out: pd.DataFrame) -> pd.DataFrame:
     "Outcomes averaged over runs: one row per (dataset, question_id) with the SUMMARY_COLUMNS."
-    q = out.assign(llm_share=out.deferred.astype(float), pass_at_1=out.correct,
-                   avg_cost=out.slm_cost + out.router_cost + out.llm_cost)
-    return q.groupby(['dataset', 'question_id'], sort=False)[list(SUMMARY_COLUMNS)].mean().reset_index()
+    first, m = _question_means(question_codes(out), {c: out[c].to_numpy() for c in out.columns})
+    return pd.DataFrame({'dataset': out.dataset.to_numpy()[first], 'question_id': out.question_id.to_numpy()[first],
+                         **dict(zip(SUMMARY_COLUMNS, m.T))})
 
 # %% ../nbs/08_cascade.ipynb #3536c47b
+def _bootstrap(m: np.ndarray, strata: np.ndarray, n_boot: int, seed: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+    "Percentile interval of the column means of `m` (one row per question), resampling rows within each stratum."
+    rng = np.random.default_rng(seed)
+    total = np.zeros((n_boot, m.shape[1]))
+    for s in np.unique(strata):
+        v = m[strata == s]
+        total += v[rng.integers(0, len(v), size=(n_boot, len(v)))].sum(axis=1)
+    return tuple(np.quantile(total / len(m), [(1 - level) / 2, (1 + level) / 2], axis=0))
+
 def bootstrap_ci(per_q: pd.DataFrame, cols, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
     "Percentile bootstrap interval of the mean of `cols` over questions, resampled within each dataset."
     if n_boot <= 0: return {f'{c}_{e}': np.nan for c in cols for e in ('lo', 'hi')}
-    rng = np.random.default_rng(seed)
-    total = np.zeros((n_boot, len(cols)))
-    for _, g in per_q.groupby('dataset', sort=False):
-        v = g[list(cols)].to_numpy(float)
-        total += v[rng.integers(0, len(v), size=(n_boot, len(v)))].sum(axis=1)
-    lo, hi = np.quantile(total / len(per_q), [(1 - level) / 2, (1 + level) / 2], axis=0)
+    lo, hi = _bootstrap(per_q[list(cols)].to_numpy(float), per_q.dataset.to_numpy(), n_boot, seed, level)
     return {f'{c}_lo': a for c, a in zip(cols, lo)} | {f'{c}_hi': b for c, b in zip(cols, hi)}
 
 # %% ../nbs/08_cascade.ipynb #0911792c
+def _n_distinct(runs: np.ndarray) -> int:
+    "How many distinct run ids (small non-negative integers, as pairs_from_cache numbers them) there are."
+    r = np.asarray(runs)
+    return int(np.count_nonzero(np.bincount(r))) if r.dtype.kind in 'iu' and r.min(initial=0) >= 0 else len(np.unique(r))
+
+def _summary(q: np.ndarray, strata: np.ndarray, runs: np.ndarray, o: dict, n_boot: int, seed: int) -> dict:
+    "A table row from outcome arrays: SUMMARY_COLUMNS, counts, and intervals for pass@1 and avg cost."
+    first, m = _question_means(q, o)
+    row = {**dict(zip(SUMMARY_COLUMNS, m.mean(axis=0))), 'n_questions': len(first), 'n_runs': _n_distinct(runs)}
+    if n_boot <= 0: return row | {f'{c}_{e}': np.nan for c in ('pass_at_1', 'avg_cost') for e in ('lo', 'hi')}
+    lo, hi = _bootstrap(m[:, [0, 5]], strata[first], n_boot, seed, 0.95)
+    return row | {'pass_at_1_lo': lo[0], 'avg_cost_lo': lo[1], 'pass_at_1_hi': hi[0], 'avg_cost_hi': hi[1]}
+
 def summarize(out: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> dict:
     "A system's row of the table from its outcomes: the SUMMARY_COLUMNS, counts and intervals for pass@1 and cost."
-    q = per_question(out)
-    return {**q[list(SUMMARY_COLUMNS)].mean().to_dict(), 'n_questions': len(q), 'n_runs': int(out.run.nunique()),
-            **bootstrap_ci(q, ['pass_at_1', 'avg_cost'], n_boot, seed)}
+    o = {c: out[c].to_numpy() for c in out.columns}
+    return _summary(question_codes(out), out.dataset.to_numpy(), out.run.to_numpy(), o, n_boot, seed)
 
 # %% ../nbs/08_cascade.ipynb #367d95c2
 def pairs_curve(pairs: pd.DataFrame, thresholds=None) -> pd.DataFrame:
@@ -454,41 +502,82 @@ def check_groups(groups: dict | None, datasets) -> dict:
     return groups
 
 # %% ../nbs/08_cascade.ipynb #354eef64
-def _system_outcomes(pairs: pd.DataFrame, threshold) -> dict:
-    "{(kind, system): (outcomes, {dataset: tau})} for the baselines and every system, with per-dataset thresholds."
+def _in_order(codes: np.ndarray) -> list:
+    "The distinct values of `codes` in order of first appearance."
+    u, first = np.unique(codes, return_index=True)
+    return list(u[np.argsort(first)])
+
+def _tau(threshold, pairs: pd.DataFrame, a: dict, idx: np.ndarray) -> float:
+    "The threshold of one (dataset, system): the paper's rule and numbers from arrays, other rules from its pairs."
+    if threshold is None or (isinstance(threshold, str) and threshold == 'paper'):
+        return float(check_threshold(a['llm_correct'][idx].mean()))
+    if isinstance(threshold, (int, float, np.number)): return float(check_threshold(float(threshold)))
+    return resolve_threshold(threshold, pairs.iloc[idx])
+
+def _take(a: dict, idx: np.ndarray) -> dict: return {k: v[idx] for k, v in a.items()}
+
+# %% ../nbs/08_cascade.ipynb #180655bd
+def _row_sets(pairs: pd.DataFrame, ds: np.ndarray) -> list:
+    "[(kind, name, row indices, dataset)]: per dataset the Baseline LLM, each SLM alone and each system, in order."
+    system, slm = (pd.factorize(pairs[c])[0] for c in ('system', 'slm'))
+    names, sets = pairs.system.to_numpy(), []
+    for d in _in_order(ds):
+        rows = np.flatnonzero(ds == d)
+        by_system = {s: rows[system[rows] == s] for s in _in_order(system[rows])}
+        name = pairs.dataset.iat[rows[0]]
+        sets.append(('llm', 'Baseline LLM', next(iter(by_system.values())), name))
+        for s in _in_order(slm[rows]):
+            idx = next(i for i in by_system.values() if slm[i[0]] == s)
+            sets.append(('slm', f'SLM alone: {pairs.slm.iat[idx[0]]}', idx, name))
+        for idx in by_system.values():
+            routed = bool(pairs.routed.iat[idx[0]])
+            sets.append(('router' if routed else 'cascade', names[idx[0]], idx, name))
+    return sets
+
+# %% ../nbs/08_cascade.ipynb #cdbf0fe5
+class PreparedPairs:
+    "What the systems table needs of a pairs frame before any threshold: arrays, question codes, groups, row sets."
+    def __init__(self, pairs: pd.DataFrame, groups: dict | None = None):
+        miss = [c for c in PAIR_COLUMNS if c not in pairs.columns]
+        if miss: raise ValueError(f"pairs lack columns {miss}: build them with pairs_from_cache")
+        if pairs.empty: raise ValueError("pairs is empty: nothing to tabulate")
+        datasets = list(pairs.dataset.unique())
+        self.pairs, self.groups = pairs, {d: [d] for d in datasets} | check_groups(groups, datasets)
+        self.a, self.runs = _rule_arrays(pairs), pairs.run.to_numpy()
+        self.strata = pd.factorize(pairs.dataset)[0]
+        self.q = question_codes(pairs, self.strata)
+        self.sets = _row_sets(pairs, self.strata)
+        self.subs = [_take(self.a, idx) for _, _, idx, _ in self.sets]      # each row set's arrays, sliced once
+
+# %% ../nbs/08_cascade.ipynb #0807c21a
+def _outcome_sets(p: PreparedPairs, threshold) -> dict:
+    "{(kind, name): [(row indices, outcome arrays, dataset, tau)]} at the threshold rule."
     out = {}
-    for ds, g in pairs.groupby('dataset', sort=False):
-        first = g[g.system == g.system.iloc[0]]
-        out.setdefault(('llm', 'Baseline LLM'), []).append((baseline_outcomes(first, 'llm'), ds, np.nan))
-        for slm, h in g.groupby('slm', sort=False):
-            one = h[h.system == h.system.iloc[0]]
-            out.setdefault(('slm', f'SLM alone: {slm}'), []).append((baseline_outcomes(one, 'slm'), ds, np.nan))
-        for name, h in g.groupby('system', sort=False):
-            tau = resolve_threshold(threshold, h)
-            kind = 'router' if h.routed.any() else 'cascade'
-            out.setdefault((kind, name), []).append((outcomes_at(h, tau), ds, tau))
+    for (kind, name, idx, ds), sub in zip(p.sets, p.subs):
+        if kind in ('llm', 'slm'): o, tau = _baseline_arrays(sub, kind), np.nan
+        else:
+            tau = _tau(threshold, p.pairs, p.a, idx)
+            o = _outcome_arrays(sub, tau)
+        out.setdefault((kind, name), []).append((idx, o, ds, tau))
     return out
 
 # %% ../nbs/08_cascade.ipynb #e4d53e37
-def systems_table(pairs: pd.DataFrame, groups: dict | None = None, threshold='paper', n_boot: int = 1000,
-                  seed: int = 0) -> pd.DataFrame:
+def systems_table(pairs: pd.DataFrame | PreparedPairs, groups: dict | None = None, threshold='paper',
+                  n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     "The paper's Table 1 for every system of `pairs`: one row per (dataset or group, system), TABLE_COLUMNS."
-    miss = [c for c in PAIR_COLUMNS if c not in pairs.columns]
-    if miss: raise ValueError(f"pairs lack columns {miss}: build them with pairs_from_cache")
-    if pairs.empty: raise ValueError("pairs is empty: nothing to tabulate")
-    datasets = list(dict.fromkeys(pairs.dataset))
-    groups = {d: [d] for d in datasets} | check_groups(groups, datasets)
+    p = pairs if isinstance(pairs, PreparedPairs) else PreparedPairs(pairs, groups)
     rows = []
-    for (kind, name), parts in _system_outcomes(pairs, threshold).items():
-        for group, ds in groups.items():
-            sel = [(o, t) for o, d, t in parts if d in ds]
+    for (kind, name), parts in _outcome_sets(p, threshold).items():
+        for group, ds in p.groups.items():
+            sel = [s for s in parts if s[2] in ds]
             if not sel: continue
-            taus = {t for _, t in sel}
-            tau = taus.pop() if len(taus) == 1 else np.nan
-            out = pd.concat([o for o, _ in sel], ignore_index=True)
-            rows.append({'group': group, 'system': name, 'kind': kind, 'threshold': tau,
-                         **summarize(out, n_boot, seed)})
-    return _with_deltas(pd.DataFrame(rows), list(groups))
+            taus = {s[3] for s in sel}
+            idx = np.concatenate([s[0] for s in sel]) if len(sel) > 1 else sel[0][0]
+            o = {k: np.concatenate([s[1][k] for s in sel]) for k in sel[0][1]} if len(sel) > 1 else sel[0][1]
+            rows.append({'group': group, 'system': name, 'kind': kind,
+                         'threshold': taus.pop() if len(taus) == 1 else np.nan,
+                         **_summary(p.q[idx], p.strata[idx], p.runs[idx], o, n_boot, seed)})
+    return _with_deltas(pd.DataFrame(rows), list(p.groups))
 
 def _with_deltas(t: pd.DataFrame, order: list) -> pd.DataFrame:
     "Add d_pass_at_1 and d_cost_pct against each group's Baseline LLM; order rows by group, then as built."

@@ -216,7 +216,7 @@ def _check_names(given, known: list, what: str) -> list:
     if bad: raise ValueError(f"unknown {what}(s) {bad}: the data has {known}")
     return list(given)
 
-# %% ../nbs/11_widgets.ipynb #d9cad60d
+# %% ../nbs/11_widgets.ipynb #2e54811d
 class ThresholdExplorer:
     "Interactive threshold explorer: slider, Pareto curve, Fig. 2 a-c curves, reliability diagram and live table."
     def __init__(self, data: pd.DataFrame, llm: str | None = None, llm_method: str | None = None,
@@ -230,7 +230,7 @@ class ThresholdExplorer:
         sources = cascade.available_sources(data) if sources is None else sources
         self.pairs = cascade.pairs_from_cache(data, llm, sources, param_ratio=ratio, output_weight=output_weight,
                                               llm_method=llm_method)
-        self.grid, self._cache = threshold_grid(step), {}
+        self.grid, self._cache, self._priced, self._prepared = threshold_grid(step), {}, {}, {}
         self._by_ds = {d: g for d, g in self.pairs.groupby('dataset', sort=False)}
         all_ds = _check_names(datasets, list(self._by_ds), 'dataset')
         chosen = _check_names(systems, list(dict.fromkeys(self.pairs.system)), 'system')
@@ -269,9 +269,10 @@ class ThresholdExplorer:
             self.fig_threshold if live else W.VBox([]), self.table_widget])
 
     def _dataset_pairs(self) -> pd.DataFrame:
-        "The pairs of the dataset in view, priced with the current cost parameters."
-        g = self._by_ds[self.dataset.value]
-        return cascade.with_costs(g, float(self.param_ratio.value), float(self.output_weight.value))
+        "The pairs of the dataset in view, priced with the current cost parameters (computed once per prices)."
+        key = (self.dataset.value, float(self.param_ratio.value), float(self.output_weight.value))
+        if key not in self._priced: self._priced[key] = cascade.with_costs(self._by_ds[key[0]], *key[1:])
+        return self._priced[key]
 
     def _view_pairs(self) -> pd.DataFrame:
         g = self._dataset_pairs()
@@ -286,8 +287,11 @@ class ThresholdExplorer:
 
     def _update_table(self, t: float):
         "The systems table at `t` for the dataset in view: the Baseline LLM and the selected systems."
-        tab = cascade.systems_table(self._dataset_pairs(), threshold=t, n_boot=0)
-        slms = set(self._by_ds[self.dataset.value].pipe(lambda g: g[g.system.isin(self.systems.value)]).slm)
+        g = self._dataset_pairs()
+        key = (self.dataset.value, float(self.param_ratio.value), float(self.output_weight.value))
+        if key not in self._prepared: self._prepared[key] = cascade.PreparedPairs(g)
+        tab = cascade.systems_table(self._prepared[key], threshold=t, n_boot=0)
+        slms = g.slm[g.system.isin(self.systems.value)].unique()
         keep = (tab.kind == 'llm') | tab.system.isin(self.systems.value) | tab.system.isin(
             [f'SLM alone: {s}' for s in slms])
         self.table = tab[keep].reset_index(drop=True)
