@@ -11,17 +11,18 @@ import pandas as pd
 # %% auto #0
 __all__ = ['OUTPUT_WEIGHT', 'PAPER_PARAM_RATIO', 'ALL_TO_LLM', 'PAIR_COLUMNS', 'CONFIDENCE_SOURCES', 'SOURCE_LABELS',
            'SUMMARY_COLUMNS', 'THRESHOLD_RULES', 'TABLE_COLUMNS', 'CALIBRATION_METRICS', 'check_costs', 'slm_cost',
-           'llm_cost', 'cascade_cost', 'router_system_cost', 'simulate', 'candidate_thresholds', 'sweep',
-           'pareto_front', 'paper_threshold', 'threshold_for_accuracy_drop', 'threshold_for_budget',
-           'threshold_for_llm_share', 'check_threshold', 'resolve_param_ratio', 'system_name', 'available_sources',
-           'source_confidence', 'with_costs', 'pairs_from_cache', 'outcomes_at', 'baseline_outcomes', 'question_codes',
-           'per_question', 'bootstrap_ci', 'summarize', 'pairs_curve', 'parse_threshold', 'resolve_threshold',
-           'check_groups', 'PreparedPairs', 'systems_table', 'calibration_table', 'ablation_table', 'table_cells',
-           'format_table', 'markdown_table', 'calibration_text']
+           'llm_cost', 'cascade_cost', 'router_system_cost', 'check_threshold', 'simulate', 'candidate_thresholds',
+           'sweep', 'pareto_front', 'paper_threshold', 'threshold_for_accuracy_drop', 'threshold_for_budget',
+           'threshold_for_llm_share', 'resolve_param_ratio', 'system_name', 'available_sources', 'source_confidence',
+           'with_costs', 'pairs_from_cache', 'outcomes_at', 'baseline_outcomes', 'question_codes', 'per_question',
+           'bootstrap_ci', 'summarize', 'pairs_curve', 'parse_threshold', 'resolve_threshold', 'check_groups',
+           'PreparedPairs', 'systems_table', 'calibration_table', 'ablation_table', 'table_cells', 'format_table',
+           'markdown_table', 'calibration_text']
 
 # %% ../nbs/08_cascade.ipynb #58601a2a
 OUTPUT_WEIGHT = 4.0        # price of one output token in input tokens (the paper's 4:1)
 PAPER_PARAM_RATIO = 32 / 7  # the paper's N_LLM / N_SLM: Qwen2.5-32B over Qwen2.5-7B
+ALL_TO_LLM = 1.1            # the paper's threshold above 1: every question goes to the LLM
 
 def _arr(x, name: str) -> np.ndarray:
     a = np.asarray(x, dtype=float)
@@ -55,110 +56,161 @@ def router_system_cost(router_cost, slm_cost, llm_cost, router_score, threshold:
     keep = np.nan_to_num(np.asarray(router_score, float), nan=-np.inf) >= threshold
     return np.asarray(router_cost, float) + np.where(keep, slm_cost, llm_cost)
 
-# %% ../nbs/08_cascade.ipynb #65cc318b
-def _inputs(confidence, slm_correct, llm_correct, slm_cost, llm_cost):
-    c = np.asarray(confidence, dtype=float).ravel()
-    n = len(c)
-    cols = dict(slm_correct=slm_correct, llm_correct=llm_correct, slm_cost=slm_cost, llm_cost=llm_cost)
-    out = {}
-    for k, v in cols.items():
-        dt = bool if k.endswith('correct') and np.asarray(v).dtype == bool else float
-        a = np.broadcast_to(np.asarray(v, dtype=dt), (n,)) if np.ndim(v) == 0 else np.asarray(v, dtype=dt).ravel()
-        if len(a) != n: raise ValueError(f"{k} has {len(a)} rows but confidence has {n}: pass one value per question (and run).")
-        out[k] = a
-    if n == 0: raise ValueError("no rows to simulate: the arrays are empty.")
-    if np.any((c < 0) | (c > 1)): raise ValueError("confidence must be in [0, 1] or NaN (missing); parse it with corea.parsing first.")
-    return c, out
+# %% ../nbs/08_cascade.ipynb #34586a3f
+def check_threshold(threshold) -> np.ndarray:
+    "`threshold` as a float array, or a ValueError if any value is NaN or outside [0, ALL_TO_LLM]."
+    t = np.asarray(threshold, dtype=float)
+    bad = np.isnan(t) | (t < 0) | (t > ALL_TO_LLM + 1e-12)
+    if bad.any():
+        v = t[bad].ravel()[0]
+        raise ValueError(f"threshold {v} is outside [0, {ALL_TO_LLM}]: use 0..1 (defer below it) or {ALL_TO_LLM} "
+                         "(everything to the LLM).")
+    return t
 
+# %% ../nbs/08_cascade.ipynb #65cc318b
+def _column(v, n: int, name: str) -> np.ndarray:
+    "`v` as one value per row: a scalar broadcast to `n` rows, or an array of `n` (booleans kept boolean)."
+    dt = bool if name.endswith('correct') and np.asarray(v).dtype == bool else float
+    a = np.broadcast_to(np.asarray(v, dtype=dt), (n,)) if np.ndim(v) == 0 else np.asarray(v, dtype=dt).ravel()
+    if len(a) != n: raise ValueError(f"{name} has {len(a)} rows but confidence has {n}: pass one value per row.")
+    return a
+
+def _inputs(confidence, slm_correct, llm_correct, slm_cost, llm_cost):
+    "The confidences and the four other columns as checked arrays of one length."
+    c = np.asarray(confidence, dtype=float).ravel()
+    if len(c) == 0: raise ValueError("no rows to simulate: the arrays are empty.")
+    if np.any((c < 0) | (c > 1)):
+        raise ValueError("confidence must be in [0, 1] or NaN (missing); parse it with corea.parsing first.")
+    cols = dict(slm_correct=slm_correct, llm_correct=llm_correct, slm_cost=slm_cost, llm_cost=llm_cost)
+    return c, {k: _column(v, len(c), k) for k, v in cols.items()}
+
+# %% ../nbs/08_cascade.ipynb #87cbe71f
 _CHUNK = 1 << 15
+
+def _fits(c: np.ndarray, scale: float) -> bool:
+    "Whether the first rows of `c` (a cheap rejection before the full pass) have no more decimals than `scale`."
+    probe = c[:2048][~np.isnan(c[:2048])]
+    return np.array_equal(np.rint(probe * scale) / scale, probe)
+
+def _chunk_keys(x: np.ndarray, scale: float, f: np.ndarray, g: np.ndarray) -> np.ndarray | None:
+    "Keys round(x scale) + 1 (0 for NaN) of one chunk, or None if a value has more decimals; f, g: scratch space."
+    k = len(x)
+    fi, gi = f[:k], g[:k]
+    np.multiply(x, scale, out=fi)
+    np.rint(fi, out=fi)
+    np.divide(fi, scale, out=gi)
+    if not np.array_equal(gi, x, equal_nan=True): return None
+    fi[np.isnan(x)] = -1
+    fi += 1
+    return fi
+
+def _joint_keys(key: np.ndarray, binary: list[np.ndarray], m: int) -> np.ndarray:
+    "key + m * (the bits of the 0/1 columns `binary`), for one chunk."
+    code = binary[0].view(np.uint8).copy()
+    for j, w in enumerate(binary[1:], 1): code |= np.left_shift(w.view(np.uint8), j)
+    jk = code.astype(np.intp)
+    jk *= m
+    jk += key
+    return jk
 
 def _bin_keys(c: np.ndarray, binary: list[np.ndarray]) -> tuple[int, np.ndarray, np.ndarray] | None:
     "(d, key, joint) for the fewest decimals d (1-3) that every non-NaN value of `c` has exactly, else None."
     n = len(c)
-    for d in (1, 2, 3):                                # key = round(c 10^d) + 1, 0 for NaN; joint adds the 0/1 columns' bits x m
+    for d in (1, 2, 3):
         scale = 10.0 ** d
-        probe = c[:2048][~np.isnan(c[:2048])]          # cheap rejection on a prefix, then one full pass
-        if not np.array_equal(np.rint(probe * scale) / scale, probe): continue
-        m = int(scale) + 2
-        key = np.empty(n, np.intp); joint = np.empty(n, np.intp) if binary else key
+        if not _fits(c, scale): continue
+        key = np.empty(n, np.intp)
+        joint = np.empty(n, np.intp) if binary else key
         f, g = np.empty(min(n, _CHUNK)), np.empty(min(n, _CHUNK))
-        for i in range(0, n, _CHUNK):                  # cache-sized chunks: on 1M rows, full-size temporaries cost more than the arithmetic
-            x = c[i:i + _CHUNK]; k = len(x); fi, gi = f[:k], g[:k]
-            np.multiply(x, scale, out=fi); np.rint(fi, out=fi); np.divide(fi, scale, out=gi)
-            if not np.array_equal(gi, x, equal_nan=True): break
-            fi[np.isnan(x)] = -1; fi += 1; key[i:i + k] = fi
-            if binary:
-                code = binary[0][i:i + k].view(np.uint8).copy()
-                for j, w in enumerate(binary[1:], 1): code |= np.left_shift(w[i:i + k].view(np.uint8), j)
-                jk = joint[i:i + k]; jk[:] = code; jk *= m; jk += key[i:i + k]
+        for i in range(0, n, _CHUNK):
+            k = _chunk_keys(c[i:i + _CHUNK], scale, f, g)
+            if k is None: break
+            rows = slice(i, i + len(k))
+            key[rows] = k
+            if binary: joint[rows] = _joint_keys(key[rows], [w[rows] for w in binary], int(scale) + 2)
         else: return d, key, joint
     return None
 
-def _prefix_sums(c: np.ndarray, weights: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    "Sorted candidate values `vals`, which of them occur, and per weight the sums over rows with value < vals[j] (NaN rows always in); weights[0] is None: row counts."
-    binary = [w for w in weights[1:] if w.dtype == bool]                # 0/1 columns: one joint count instead of weighted sums
-    keys = _bin_keys(c, binary)
-    if keys is not None:                               # verbalized confidences have few decimals: count per value, no sort
-        d, key, joint = keys
-        scale = 10 ** d; m = scale + 2                 # key 0: missing, below every value; 1 .. scale + 1: the values 0 .. 1
-        jc = np.bincount(joint, minlength=m << len(binary)).reshape(-1, m)   # rows: combinations of the binary columns
-        counts = jc.sum(0)
-        out = []
-        for w in weights[1:]:
-            if w.dtype == bool:
-                i = next(k for k, b in enumerate(binary) if b is w)
-                per = jc[[r for r in range(jc.shape[0]) if r >> i & 1]].sum(0)
-            else: per = np.bincount(key, weights=w, minlength=m)
-            out.append(np.cumsum(per.astype(float)))
-        return np.arange(scale + 1) / scale, counts[1:] > 0, [np.cumsum(counts.astype(float))] + out
+# %% ../nbs/08_cascade.ipynb #9eae3e75
+def _binned_sums(keys, weights: list, binary: list) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    "The prefix sums from `_bin_keys` output: counts per value, 0/1 columns from the joint counts."
+    d, key, joint = keys
+    scale = 10 ** d
+    m = scale + 2                                      # key 0: missing; 1 .. scale + 1: the values 0 .. 1
+    jc = np.bincount(joint, minlength=m << len(binary)).reshape(-1, m)   # rows: combinations of the 0/1 columns
+    counts = jc.sum(0)
+    out = []
+    for w in weights[1:]:
+        if w.dtype == bool:
+            i = next(k for k, b in enumerate(binary) if b is w)
+            per = jc[[r for r in range(jc.shape[0]) if r >> i & 1]].sum(0)
+        else: per = np.bincount(key, weights=w, minlength=m)
+        out.append(np.cumsum(per.astype(float)))
+    return np.arange(scale + 1) / scale, counts[1:] > 0, [np.cumsum(counts.astype(float))] + out
+
+def _sorted_sums(c: np.ndarray, weights: list) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    "The prefix sums from one sort (missing confidences first)."
     nan = np.isnan(c)
-    order = np.argsort(np.where(nan, -np.inf, c))      # any other confidences: one sort (NaN first)
+    order = np.argsort(np.where(nan, -np.inf, c))
     n_nan = int(nan.sum())
     vals = c[order][n_nan:]
     present = np.r_[True, vals[1:] != vals[:-1]] if len(vals) else np.zeros(0, bool)
-    sums = [np.arange(n_nan, len(c) + 1, dtype=float) if w is None                 # None: the row count, no weights to sum
-            else np.cumsum(w[order])[n_nan - 1:] if n_nan else np.concatenate([[0.0], np.cumsum(w[order])]) for w in weights]
-    return vals, present, sums
+    def sums(w):
+        if w is None: return np.arange(n_nan, len(c) + 1, dtype=float)      # None: the row count
+        s = np.cumsum(w[order])
+        return s[n_nan - 1:] if n_nan else np.concatenate([[0.0], s])
+    return vals, present, [sums(w) for w in weights]
 
+def _prefix_sums(c: np.ndarray, weights: list) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    "Sorted candidate values, which occur, and per weight (weights[0] None: row counts) the sums below each value."
+    binary = [w for w in weights[1:] if w.dtype == bool]       # 0/1 columns: one joint count, no weighted sums
+    keys = _bin_keys(c, binary)
+    return _sorted_sums(c, weights) if keys is None else _binned_sums(keys, weights, binary)
+
+# %% ../nbs/08_cascade.ipynb #fec98c1f
 def _simulate(c, a, t, router_cost=None, prefix=None) -> pd.DataFrame:
+    "pass@1, average cost and LLM share at thresholds `t` from the prefix sums (computed here unless given)."
     n = len(c)
-    vals, present, (cnt, llm_ok, slm_ok, lcost, scost) = prefix or _prefix_sums(c, [None, a['llm_correct'], a['slm_correct'], a['llm_cost'], a['slm_cost']])
-    j = np.searchsorted(vals, t, side='left')         # rows with c < t (and every NaN row) are deferred
+    weights = [None, a['llm_correct'], a['slm_correct'], a['llm_cost'], a['slm_cost']]
+    vals, present, (cnt, llm_ok, slm_ok, lcost, scost) = prefix or _prefix_sums(c, weights)
+    j = np.searchsorted(vals, t, side='left')          # rows with c < t (and every NaN row) are deferred
     correct = llm_ok[j] + (slm_ok[-1] - slm_ok[j])
-    if router_cost is None: cost = scost[-1] + lcost[j]                       # cascade: SLM always, LLM on deferral
-    else:                                                                      # router: router always, then SLM or LLM
+    if router_cost is None: cost = scost[-1] + lcost[j]                        # cascade: SLM always, LLM on deferral
+    else:                                                                       # router: router always, then SLM or LLM
         rc = np.broadcast_to(np.asarray(router_cost, float), (n,)).sum()
         cost = rc + (scost[-1] - scost[j]) + lcost[j]
     return pd.DataFrame({'threshold': t, 'pass_at_1': correct / n, 'avg_cost': cost / n, 'llm_share': cnt[j] / n})
 
 def simulate(confidence, slm_correct, llm_correct, slm_cost, llm_cost, thresholds, router_cost=None) -> pd.DataFrame:
-    "pass@1, average cost and LLM share of the cascade at each threshold (defer iff confidence < threshold; NaN always defers)."
+    "pass@1, average cost and LLM share at each threshold (defer iff confidence < threshold; NaN always defers)."
     c, a = _inputs(confidence, slm_correct, llm_correct, slm_cost, llm_cost)
-    return _simulate(c, a, np.atleast_1d(np.asarray(thresholds, dtype=float)), router_cost)
+    return _simulate(c, a, np.atleast_1d(check_threshold(thresholds)), router_cost)
 
 # %% ../nbs/08_cascade.ipynb #1793d2c0
-ALL_TO_LLM = 1.1  # the paper's threshold above 1: every question goes to the LLM
-
 def candidate_thresholds(confidence) -> np.ndarray:
     "Every threshold that gives a different cascade: 0, each distinct confidence, and 1.1."
     c = np.asarray(confidence, dtype=float).ravel()
     return np.unique(np.r_[0.0, c[~np.isnan(c)], ALL_TO_LLM])
 
-def sweep(confidence, slm_correct, llm_correct, slm_cost, llm_cost, runs=None, thresholds=None, router_cost=None) -> pd.DataFrame:
-    "`simulate` at every candidate threshold; with `runs` (one id per row) the curves are averaged over runs."
-    c, a = _inputs(confidence, slm_correct, llm_correct, slm_cost, llm_cost)
-    if runs is None:
-        prefix = _prefix_sums(c, [None, a['llm_correct'], a['slm_correct'], a['llm_cost'], a['slm_cost']])
-        t = (np.unique(np.r_[0.0, prefix[0][prefix[1]], ALL_TO_LLM]) if thresholds is None
-             else np.atleast_1d(np.asarray(thresholds, float)))
-        return _simulate(c, a, t, router_cost, prefix)
+def _sweep_runs(c, a, runs, t, router_cost) -> pd.DataFrame:
+    "`_simulate` per run at thresholds `t`, averaged over runs."
     runs = np.asarray(runs)
-    if len(runs) != len(c): raise ValueError(f"runs has {len(runs)} entries but there are {len(c)} rows: pass one run id per row.")
-    t = candidate_thresholds(c) if thresholds is None else np.atleast_1d(np.asarray(thresholds, float))
+    if len(runs) != len(c): raise ValueError(f"runs has {len(runs)} entries but there are {len(c)} rows: one per row.")
     rc = None if router_cost is None else np.broadcast_to(np.asarray(router_cost, float), (len(c),))
     per_run = [_simulate(c[m], {k: v[m] for k, v in a.items()}, t, None if rc is None else rc[m])
                for m in (runs == r for r in np.unique(runs))]
     return pd.concat(per_run).groupby('threshold', sort=True).mean().reset_index()
+
+def sweep(confidence, slm_correct, llm_correct, slm_cost, llm_cost, runs=None, thresholds=None,
+          router_cost=None) -> pd.DataFrame:
+    "`simulate` at every candidate threshold; with `runs` (one id per row) the curves are averaged over runs."
+    c, a = _inputs(confidence, slm_correct, llm_correct, slm_cost, llm_cost)
+    given = None if thresholds is None else np.atleast_1d(check_threshold(thresholds))
+    if runs is not None:
+        return _sweep_runs(c, a, runs, candidate_thresholds(c) if given is None else given, router_cost)
+    prefix = _prefix_sums(c, [None, a['llm_correct'], a['slm_correct'], a['llm_cost'], a['slm_cost']])
+    t = np.unique(np.r_[0.0, prefix[0][prefix[1]], ALL_TO_LLM]) if given is None else given
+    return _simulate(c, a, t, router_cost, prefix)
 
 def pareto_front(curve: pd.DataFrame, cost: str = 'avg_cost', accuracy: str = 'pass_at_1') -> pd.DataFrame:
     "The rows of `curve` that no other row beats on both cost (lower) and accuracy (higher), by increasing cost."
@@ -172,13 +224,18 @@ def paper_threshold(llm_correct) -> float:
     return float(np.mean(np.asarray(llm_correct, float)))
 
 def _pick(curve: pd.DataFrame, ok: np.ndarray, by: str, ascending: bool, what: str) -> float:
-    if not ok.any(): raise ValueError(f"no threshold satisfies {what}: relax it (see the curve's range: pass@1 {curve.pass_at_1.min():.3f}-{curve.pass_at_1.max():.3f}, cost {curve.avg_cost.min():.0f}-{curve.avg_cost.max():.0f}).")
+    "The threshold of the best row of `curve` among `ok` by column `by` (ties: the lowest threshold)."
+    if not ok.any():
+        raise ValueError(f"no threshold satisfies {what}: relax it (the curve's range: pass@1 "
+                         f"{curve.pass_at_1.min():.3f}-{curve.pass_at_1.max():.3f}, "
+                         f"cost {curve.avg_cost.min():.0f}-{curve.avg_cost.max():.0f}).")
     c = curve[ok].sort_values([by, 'threshold'], ascending=[ascending, True], kind='stable')
     return float(c.threshold.iloc[0])
 
 def threshold_for_accuracy_drop(curve: pd.DataFrame, llm_pass_at_1: float, max_drop: float) -> float:
     "Cheapest threshold whose pass@1 is at least the LLM's minus `max_drop` (a fraction, 0.02 = 2 points)."
-    return _pick(curve, curve.pass_at_1.values >= llm_pass_at_1 - max_drop - 1e-12, 'avg_cost', True, f'a pass@1 drop <= {max_drop}')
+    ok = curve.pass_at_1.values >= llm_pass_at_1 - max_drop - 1e-12
+    return _pick(curve, ok, 'avg_cost', True, f'a pass@1 drop <= {max_drop}')
 
 def threshold_for_budget(curve: pd.DataFrame, budget: float) -> float:
     "Most accurate threshold whose average cost is within `budget`."
@@ -187,17 +244,6 @@ def threshold_for_budget(curve: pd.DataFrame, budget: float) -> float:
 def threshold_for_llm_share(curve: pd.DataFrame, max_share: float) -> float:
     "Most accurate threshold that sends at most `max_share` (a fraction) of questions to the LLM."
     return _pick(curve, curve.llm_share.values <= max_share + 1e-12, 'pass_at_1', False, f'LLM share <= {max_share}')
-
-# %% ../nbs/08_cascade.ipynb #34586a3f
-def check_threshold(threshold) -> np.ndarray:
-    "`threshold` as a float array, or a ValueError if any value is NaN or outside [0, ALL_TO_LLM]."
-    t = np.asarray(threshold, dtype=float)
-    bad = np.isnan(t) | (t < 0) | (t > ALL_TO_LLM + 1e-12)
-    if bad.any():
-        v = t[bad].ravel()[0]
-        raise ValueError(f"threshold {v} is outside [0, {ALL_TO_LLM}]: use 0..1 (defer below it) or {ALL_TO_LLM} "
-                         "(everything to the LLM).")
-    return t
 
 # %% ../nbs/08_cascade.ipynb #37d5d0f8
 def _manifest_ratio(llm: str, manifest: dict | None) -> tuple[float, str] | None:
@@ -447,10 +493,12 @@ def summarize(out: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> dict:
 
 # %% ../nbs/08_cascade.ipynb #367d95c2
 def pairs_curve(pairs: pd.DataFrame, thresholds=None) -> pd.DataFrame:
-    "`sweep` of one system's pairs (averaged over runs; a router system pays the SLM only on kept questions)."
+    "`sweep` of one system's pairs, averaged over runs (a router system pays the SLM only on kept questions)."
     routed = bool(pairs.routed.any())
+    n = np.bincount(pd.factorize(pairs.run)[0])
+    runs = None if n.min() == n.max() else pairs.run       # runs of equal size: their average is the pooled mean
     return sweep(pairs.confidence, pairs.slm_correct, pairs.llm_correct, pairs.slm_cost, pairs.llm_cost,
-                 runs=pairs.run, thresholds=thresholds, router_cost=pairs.router_cost if routed else None)
+                 runs=runs, thresholds=thresholds, router_cost=pairs.router_cost if routed else None)
 
 def _curve_rule(pick, *args) -> Callable:
     return lambda p: pick(pairs_curve(p), *args)
@@ -581,11 +629,14 @@ def systems_table(pairs: pd.DataFrame | PreparedPairs, groups: dict | None = Non
 
 def _with_deltas(t: pd.DataFrame, order: list) -> pd.DataFrame:
     "Add d_pass_at_1 and d_cost_pct against each group's Baseline LLM; order rows by group, then as built."
-    llm = t[t.kind == 'llm'].set_index('group')
-    t['d_pass_at_1'] = t.pass_at_1 - t.group.map(llm.pass_at_1)
-    t['d_cost_pct'] = 100 * (t.avg_cost / t.group.map(llm.avg_cost) - 1)
-    t['_g'] = t.group.map({g: i for i, g in enumerate(order)})
-    return t.sort_values('_g', kind='stable').drop(columns='_g').reset_index(drop=True)[list(TABLE_COLUMNS)]
+    group, kind = t.group.to_numpy(), t.kind.to_numpy()
+    llm = {g: i for i, (g, k) in enumerate(zip(group, kind)) if k == 'llm'}
+    ref = np.array([llm[g] for g in group])
+    p, c = t.pass_at_1.to_numpy(), t.avg_cost.to_numpy()
+    t['d_pass_at_1'], t['d_cost_pct'] = p - p[ref], 100 * (c / c[ref] - 1)
+    rank = {g: i for i, g in enumerate(order)}
+    at = np.argsort([rank[g] for g in group], kind='stable')
+    return t.iloc[at].reset_index(drop=True)[list(TABLE_COLUMNS)]
 
 # %% ../nbs/08_cascade.ipynb #e38b5376
 CALIBRATION_METRICS = ('pass_at_1', 'ece', 'auroc', 'brier', 'confidence_output_ratio')

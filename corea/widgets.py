@@ -192,13 +192,15 @@ def reliability_figure(pairs: pd.DataFrame, n_bins: int = 10) -> go.Figure:
                       legend=dict(orientation='h', y=-0.2))
     return fig
 
-# %% ../nbs/11_widgets.ipynb #c5a48498
+# %% ../nbs/11_widgets.ipynb #939742bc
 def table_html(table: pd.DataFrame) -> str:
     "A systems table (corea.cascade.systems_table) as a compact HTML table in the paper's layout."
     cells = cascade.table_cells(table)
     if not (table.router_cost > 0).any(): cells = cells.drop(columns='router cost')
     if table.pass_at_1_lo.isna().all(): cells = cells.drop(columns=['95% CI', 'cost 95% CI'])
-    return cells.to_html(classes='corea-table', border=0, escape=True, index=False)
+    row = lambda tag, vs: '<tr>' + ''.join(f'<{tag}>{html.escape(str(v))}</{tag}>' for v in vs) + '</tr>'
+    body = ''.join(row('td', r) for r in cells.itertuples(index=False))
+    return f'<table class="corea-table"><thead>{row("th", cells.columns)}</thead><tbody>{body}</tbody></table>'
 
 # %% ../nbs/11_widgets.ipynb #8634969d
 def _figure_widget(fig: go.Figure):
