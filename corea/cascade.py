@@ -258,7 +258,9 @@ def _manifest_ratio(llm: str, manifest: dict | None) -> tuple[float, str] | None
 def resolve_param_ratio(llm: str, given: float | None = None, manifest: dict | None = None) -> tuple[float, str]:
     "The LLM:SLM cost ratio and why: `given`, else the cache manifest's, else the paper's 32/7."
     if given is not None: ratio, why = float(given), 'given'
-    else: ratio, why = _manifest_ratio(llm, manifest) or (PAPER_PARAM_RATIO, "the paper's 32B/7B; pass a ratio for your models")
+    else:
+        paper = (PAPER_PARAM_RATIO, "the paper's 32B/7B; pass a ratio for your models")
+        ratio, why = _manifest_ratio(llm, manifest) or paper
     if not (np.isfinite(ratio) and ratio > 0):
         raise ValueError(f"param_ratio={ratio} ({why}): it is N_LLM / N_SLM and must be a positive number.")
     return ratio, why
@@ -271,7 +273,7 @@ PAIR_COLUMNS = ('dataset', 'system', 'slm', 'question_id', 'run', 'confidence', 
 # %% ../nbs/08_cascade.ipynb #976832d2
 CONFIDENCE_SOURCES = {'verbalized': 'the confidence the SLM wrote in \\confidence{} (cache column confidence)',
                       'avgprob': 'mean token probability of the response (AvgProb; cache column mean_prob)',
-                      'avgprob_geometric': 'exp(mean token log-probability): the geometric mean (cache column mean_logprob)'}
+                      'avgprob_geometric': 'exp(mean token log-probability), the geometric mean (column mean_logprob)'}
 SOURCE_LABELS = {'verbalized': '', 'avgprob': 'AvgProb', 'avgprob_geometric': 'AvgProb (geometric)', 'router': 'Router'}
 
 def system_name(model: str, method: str | None = None, source: str = 'verbalized') -> str:
@@ -360,7 +362,8 @@ def _role_rows(rows: pd.DataFrame, llm: str, llm_method: str | None, slms) -> tu
     if S.empty: raise ValueError(f"no SLM rows besides the LLM {llm!r} (or none named in slms={slms})")
     for name, d in (('LLM', L), ('SLM', S)):
         if d.duplicated(['dataset', 'question_id', 'sample', 'model', 'method']).any():
-            raise ValueError(f"the {name} rows repeat a (dataset, question_id, sample, model, method): deduplicate them.")
+            raise ValueError(f"the {name} rows repeat a (dataset, question_id, sample, model, method): "
+                             "deduplicate them.")
     return L, S
 
 # %% ../nbs/08_cascade.ipynb #8da40f00
@@ -457,7 +460,7 @@ def per_question(out: pd.DataFrame) -> pd.DataFrame:
                          **dict(zip(SUMMARY_COLUMNS, m.T))})
 
 # %% ../nbs/08_cascade.ipynb #3536c47b
-def _bootstrap(m: np.ndarray, strata: np.ndarray, n_boot: int, seed: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+def _bootstrap(m: np.ndarray, strata: np.ndarray, n_boot: int, seed: int, level: float) -> tuple:
     "Percentile interval of the column means of `m` (one row per question), resampling rows within each stratum."
     rng = np.random.default_rng(seed)
     total = np.zeros((n_boot, m.shape[1]))
@@ -476,7 +479,8 @@ def bootstrap_ci(per_q: pd.DataFrame, cols, n_boot: int = 1000, seed: int = 0, l
 def _n_distinct(runs: np.ndarray) -> int:
     "How many distinct run ids (small non-negative integers, as pairs_from_cache numbers them) there are."
     r = np.asarray(runs)
-    return int(np.count_nonzero(np.bincount(r))) if r.dtype.kind in 'iu' and r.min(initial=0) >= 0 else len(np.unique(r))
+    small = r.dtype.kind in 'iu' and r.min(initial=0) >= 0
+    return int(np.count_nonzero(np.bincount(r))) if small else len(np.unique(r))
 
 def _summary(q: np.ndarray, strata: np.ndarray, runs: np.ndarray, o: dict, n_boot: int, seed: int) -> dict:
     "A table row from outcome arrays: SUMMARY_COLUMNS, counts, and intervals for pass@1 and avg cost."
@@ -658,7 +662,8 @@ def calibration_table(pairs: pd.DataFrame, groups: dict | None = None, n_bins: i
     return pd.DataFrame(rows)
 
 # %% ../nbs/08_cascade.ipynb #854ea154
-def ablation_table(pairs_by_label: dict, groups: dict | None = None, threshold='paper', n_boot: int = 0) -> pd.DataFrame:
+def ablation_table(pairs_by_label: dict, groups: dict | None = None, threshold='paper',
+                   n_boot: int = 0) -> pd.DataFrame:
     "Tables 3-4 layout: one row per (label, group) from `systems_table` and `calibration_table` of each pairs frame."
     rows = []
     for label, pairs in pairs_by_label.items():
@@ -684,11 +689,13 @@ def table_cells(t: pd.DataFrame) -> pd.DataFrame:
         'system': t.system, 'τ': [_fmt(v, '{:.2f}') for v in t.threshold],
         'pass@1 %': [_fmt(100 * v, '{:.1f}') for v in t.pass_at_1],
         '95% CI': [ci(100 * a, 100 * b, '{:.1f}') for a, b in zip(t.pass_at_1_lo, t.pass_at_1_hi)],
-        'SLM cost': [_fmt(v, '{:,.0f}') for v in t.slm_cost], 'router cost': [_fmt(v, '{:,.0f}') for v in t.router_cost],
+        'SLM cost': [_fmt(v, '{:,.0f}') for v in t.slm_cost],
+        'router cost': [_fmt(v, '{:,.0f}') for v in t.router_cost],
         'LLM cost': [_fmt(v, '{:,.0f}') for v in t.llm_cost], 'cost': [_fmt(v, '{:,.0f}') for v in t.avg_cost],
         'cost 95% CI': [ci(a, b, '{:,.0f}') for a, b in zip(t.avg_cost_lo, t.avg_cost_hi)],
         'LLM %': [_fmt(100 * v, '{:.1f}') for v in t.llm_share],
-        'Δ pass@1': [_fmt(100 * v, '{:+.1f}') for v in t.d_pass_at_1], 'Δ cost %': [_fmt(v, '{:+.1f}') for v in t.d_cost_pct]})
+        'Δ pass@1': [_fmt(100 * v, '{:+.1f}') for v in t.d_pass_at_1],
+        'Δ cost %': [_fmt(v, '{:+.1f}') for v in t.d_cost_pct]})
 
 def format_table(t: pd.DataFrame) -> str:
     "The systems table as aligned text, one block per dataset or group."

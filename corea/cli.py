@@ -111,7 +111,7 @@ def confidence_sources(df: pd.DataFrame, specs: list[str] | None, cache: str | N
                              "or router:PATH")
     return sources, df, router
 
-# %% ../nbs/12_cli.ipynb #82669b11
+# %% ../nbs/12_cli.ipynb #ce6a239c
 def _only_datasets(df: pd.DataFrame, datasets: list[str] | None) -> pd.DataFrame:
     if not datasets: return df
     have = list(dict.fromkeys(df.dataset.astype(str)))
@@ -131,7 +131,8 @@ def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str
     rule = cascade.parse_threshold(a.threshold or 'paper')
     table = cascade.systems_table(pairs, groups, rule, n_boot=a.n_boot, seed=a.seed)
     calibration = cascade.calibration_table(pairs, groups)
-    how_tau = "the paper's rule, τ = that dataset's Baseline LLM pass@1" if a.threshold in (None, 'paper') else a.threshold
+    paper = a.threshold in (None, 'paper')
+    how_tau = "the paper's rule, τ = that dataset's Baseline LLM pass@1" if paper else a.threshold
     header = (f"LLM: {llm} ({how})\nLLM cost = {ratio:.3g} x (n_in + {a.output_weight:g} n_out) ({why})\n"
               f"confidence sources: {', '.join(sources + (['router'] if router is not None else []))}; "
               f"threshold: {how_tau}; a missing confidence always defers")
@@ -146,7 +147,7 @@ def print_tables(t: dict, markdown: bool = False):
     print('\nCalibration of the SLM systems (Table 2 layout; mean ± std over runs):')
     print(cascade.markdown_table(t['calibration']) if markdown else cascade.calibration_text(t['calibration']))
 
-# %% ../nbs/12_cli.ipynb #8fef2133
+# %% ../nbs/12_cli.ipynb #e4164f60
 _EPILOG_DEMO = """example:
   corea demo                        # prints the systems table, writes corea-report.html
   corea demo --out /tmp/r.html --threshold 0.9
@@ -163,7 +164,8 @@ _EPILOG_TABLE = """examples:
 
 CSV columns (one row per dataset or group, and system): group, system, kind, threshold, pass_at_1, llm_share,
 slm_cost, router_cost, llm_cost, avg_cost, d_pass_at_1, d_cost_pct, pass_at_1_lo, pass_at_1_hi, avg_cost_lo,
-avg_cost_hi, n_questions, n_runs (fractions, costs in SLM input tokens, d_cost_pct in %; see corea.cascade)
+avg_cost_hi, n_questions, n_runs (fractions, costs in SLM input tokens, d_cost_pct in percent; see
+corea.cascade)
 """
 _EPILOG_GEN = """example (CPU, the embedded SmolLM2-135M-Instruct, 20 arithmetic questions, 3 samples each):
   corea generate --dataset arithmetic --n 20 --samples 3 --out runs/arith_cache
@@ -173,7 +175,7 @@ _EPILOG_TRAIN = """examples:
   corea train --config configs/cpu_smoke.yaml max_steps=4   # overrides as key=value
 """
 
-# %% ../nbs/12_cli.ipynb #837387ae
+# %% ../nbs/12_cli.ipynb #e1603f2e
 def _add_table_options(p):
     "The options every table command shares."
     p.add_argument('--llm', help='model name of the LLM in the cache (default: the model without confidences)')
@@ -187,8 +189,10 @@ def _add_table_options(p):
                         'probe:PATH, router:PREDICTIONS (default: the sources the cache has)')
     p.add_argument('--param-ratio', type=float, help="N_LLM / N_SLM, the LLM cost multiplier (default: from the cache "
                    "manifest, else the paper's 32/7)")
-    p.add_argument('--output-weight', type=float, default=4.0, help='price of an output token in input tokens (default: 4)')
-    p.add_argument('--n-boot', type=int, default=1000, help='bootstrap resamples for the 95%% intervals (default: 1000)')
+    p.add_argument('--output-weight', type=float, default=4.0,
+                   help='price of an output token in input tokens (default: 4)')
+    p.add_argument('--n-boot', type=int, default=1000,
+                   help='bootstrap resamples for the 95%% intervals (default: 1000)')
     p.add_argument('--seed', type=int, default=0, help='bootstrap seed (default: 0)')
     p.add_argument('--csv', help='also write the systems table to this CSV file (columns: see corea table --help)')
     p.add_argument('--markdown', action='store_true', help='print the tables as Markdown')
@@ -221,11 +225,12 @@ def _add_train(sub):
     t.add_argument('overrides', nargs='*',
                    help='config overrides: key=value or --key value (any TrainConfig or GRPOConfig field)')
 
-# %% ../nbs/12_cli.ipynb #de2749cd
+# %% ../nbs/12_cli.ipynb #8f3064e9
 def _add_table_commands(sub):
     raw = argparse.RawDescriptionHelpFormatter
     d = sub.add_parser('demo', aliases=['report'], formatter_class=raw, epilog=_EPILOG_DEMO,
-                       help='the main job, offline: cascade table + HTML report on the embedded cache of real generations',
+                       help='the main job, offline: cascade tables + HTML report on the embedded cache of real '
+                            'generations',
                        description='Simulate the COREA cascade on the cache of real generations that ships with corea '
                                    '(SmolLM2-135M-Instruct as SLM; see corea.cache for how it was made), print the '
                                    'systems table and write one self-contained HTML report (works offline).')
@@ -246,12 +251,13 @@ def _add_table_commands(sub):
     t.add_argument('cache', help='a cache folder, or a .parquet/.jsonl/.json/.csv file with the cache columns')
     _add_table_options(t)
 
-# %% ../nbs/12_cli.ipynb #b2d21e17
+# %% ../nbs/12_cli.ipynb #92eb871b
 def build_parser() -> argparse.ArgumentParser:
     "The `corea` argument parser with its subcommands."
     ap = argparse.ArgumentParser(prog='corea', formatter_class=argparse.RawDescriptionHelpFormatter,
         description='COREA: a small model answers with a confidence; below the threshold, a large model answers '
-                    'instead.\nSimulate such cascades on cached generations, generate caches, and train calibrated SLMs.',
+                    'instead.\nSimulate such cascades on cached generations, generate caches, and train calibrated '
+                    'SLMs.',
         epilog="start with `corea demo`; every subcommand has --help")
     from corea import __version__
     ap.add_argument('--version', action='version', version=f'corea {__version__}')
@@ -299,11 +305,12 @@ def _demo(a) -> int:
     print(about + '\n')
     return _tables(df, a, a.out, about, man, str(default_cache_path()))
 
-# %% ../nbs/12_cli.ipynb #aa6e9641
+# %% ../nbs/12_cli.ipynb #61e25bcb
 def _generate(a) -> int:
     try: from corea import generate
     except ImportError as e: raise CLIError(f'corea.generate is not available in this install ({e})') from e
-    if not hasattr(generate, 'generate_cache'): raise CLIError('this corea.generate has no generate_cache(): update corea')
+    if not hasattr(generate, 'generate_cache'):
+        raise CLIError('this corea.generate has no generate_cache(): update corea')
     if a.n_demos < 0: raise CLIError(f'--n-demos {a.n_demos}: give 0 (the bare instruction) or more')
     res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
                                   temperature=a.temperature, max_new_tokens=a.max_new_tokens, backend=a.backend,
@@ -336,7 +343,7 @@ def _run(a) -> int:
     if a.command == 'train': return _train(a)
     return 0
 
-# %% ../nbs/12_cli.ipynb #888436b3
+# %% ../nbs/12_cli.ipynb #e2a27bfc
 def main(argv: list[str] | None = None) -> int:
     "Run the `corea` command with `argv` (default: sys.argv[1:]); return the exit code."
     ap = build_parser()
@@ -349,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     try: return _run(a)
     except (CLIError, FileNotFoundError, ValueError, KeyError, ImportError) as e:
         msg = str(e).strip().strip('"').splitlines()
-        if isinstance(e, ImportError) and not isinstance(e, CLIError): msg = [f'a module is missing ({e}): reinstall corea']
+        if isinstance(e, ImportError) and not isinstance(e, CLIError):
+            msg = [f'a module is missing ({e}): reinstall corea']
         print(f"corea {a.command}: error: {msg[0] if msg else type(e).__name__}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

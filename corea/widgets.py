@@ -62,7 +62,7 @@ def _point(out: pd.DataFrame) -> tuple[float, float]:
     s = cascade.summarize(out, n_boot=0)
     return float(s['pass_at_1']), float(s['avg_cost'])
 
-# %% ../nbs/11_widgets.ipynb #8d7dcc56
+# %% ../nbs/11_widgets.ipynb #95e4e261
 def _system_curves(g: pd.DataFrame, grid: np.ndarray) -> dict:
     "One system's curves on `grid`, its Pareto front, its value at tau = 0 and the SLM alone."
     on = cascade.pairs_curve(g, grid)
@@ -74,7 +74,8 @@ def _system_curves(g: pd.DataFrame, grid: np.ndarray) -> dict:
 def threshold_curves(pairs: pd.DataFrame, grid: np.ndarray | None = None) -> dict:
     "Per system of one dataset's `pairs`: pass@1, cost and LLM share on `grid`, the Pareto front, and the baselines."
     if pairs.dataset.nunique() != 1:
-        raise ValueError(f"threshold_curves takes one dataset, got {sorted(pairs.dataset.unique())}: filter pairs first")
+        raise ValueError(f"threshold_curves takes one dataset, got {sorted(pairs.dataset.unique())}: "
+                         "filter pairs first")
     grid = threshold_grid() if grid is None else np.asarray(grid, float)
     first = pairs[pairs.system == pairs.system.iloc[0]]
     systems = {name: _system_curves(g, grid) for name, g in pairs.groupby('system', sort=False)}
@@ -338,7 +339,7 @@ class ThresholdExplorer:
         from IPython.display import display
         display(self.widget)
 
-# %% ../nbs/11_widgets.ipynb #6b293806
+# %% ../nbs/11_widgets.ipynb #c20e9aa0
 _REPORT_JS = """
 function coreaRow(name, t, p, c, share, d) {
   const f = (v, n) => v.toFixed(n), sg = (v, n) => (v >= 0 ? '+' : '') + v.toFixed(n);
@@ -352,10 +353,16 @@ function coreaSlide(ds, i) {
   d.systems.forEach((s, k) => Plotly.restyle(ds + '-pareto', {x: [[s.avg_cost[i]]], y: [[100 * s.pass_at_1[i]]]},
                                              [d.at[k]]));
   const sh = {};
-  [0, 1, 2].forEach(j => { sh[`shapes[${j}].x0`] = t; sh[`shapes[${j}].x1`] = t; sh[`shapes[${j}].visible`] = true; });
+  [0, 1, 2].forEach(j => {
+    sh[`shapes[${j}].x0`] = t;
+    sh[`shapes[${j}].x1`] = t;
+    sh[`shapes[${j}].visible`] = true;
+  });
   Plotly.relayout(ds + '-threshold', sh);
   let rows = coreaRow('Baseline LLM', '', d.llm[0], d.llm[1], 1, d);
-  d.systems.forEach(s => { rows += coreaRow(s.name, t.toFixed(2), s.pass_at_1[i], s.avg_cost[i], s.llm_share[i], d); });
+  d.systems.forEach(s => {
+    rows += coreaRow(s.name, t.toFixed(2), s.pass_at_1[i], s.avg_cost[i], s.llm_share[i], d);
+  });
   document.getElementById(ds + '-table').innerHTML = rows;
 }
 """
@@ -369,7 +376,7 @@ input[type=range]{width:60%}.note{color:#6c757d;font-size:.9rem}"""
 
 _LIVE_HEAD = ['system', 'τ', 'pass@1 (%)', 'avg cost', 'LLM share (%)', 'Δ pass@1 (pts)', 'Δ cost (%)']
 
-# %% ../nbs/11_widgets.ipynb #0396b492
+# %% ../nbs/11_widgets.ipynb #a0bd0d7f
 def _slider_data(c: dict, pf: go.Figure) -> dict:
     "What the report's slider needs of one dataset's curves, as plain lists for JSON."
     keys = ('pass_at_1', 'avg_cost', 'llm_share')
@@ -383,7 +390,7 @@ def _report_section(key: str, g: pd.DataFrame, grid: np.ndarray, tau: float, rul
     c = threshold_curves(g, grid)
     i = _idx(c, tau)
     pf, tf, rf = pareto_figure(c, grid[i]), threshold_figure(c, grid[i]), reliability_figure(g)
-    pf.update_layout(width=580); rf.update_layout(width=560); tf.update_layout(width=1140)
+    for f, w in ((pf, 580), (rf, 560), (tf, 1140)): f.update_layout(width=w)
     div = lambda f, nm: f.to_html(full_html=False, include_plotlyjs=False, div_id=f'{key}-{nm}',
                                   config={'responsive': True})
     head = ''.join(f'<th>{h}</th>' for h in _LIVE_HEAD)
@@ -398,7 +405,7 @@ def _report_section(key: str, g: pd.DataFrame, grid: np.ndarray, tau: float, rul
         f'{div(tf, "threshold")}</section>')
     return section, {**_slider_data(c, pf), 'start': i}
 
-# %% ../nbs/11_widgets.ipynb #3acd60ff
+# %% ../nbs/11_widgets.ipynb #f3b6de10
 def report_html(pairs: pd.DataFrame, title: str = 'corea: cascade report', threshold: float | None = None,
                 note: str = '', table: pd.DataFrame | None = None) -> str:
     "One offline HTML page (plotly.js inlined): the systems table, then per dataset the figures and a live table."
@@ -415,8 +422,8 @@ def report_html(pairs: pd.DataFrame, title: str = 'corea: cascade report', thres
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f'<style>{_REPORT_CSS}</style><script>{get_plotlyjs()}</script></head><body>'
             f'<h1>{html.escape(title)}</h1><p class="sub">{html.escape(note)}</p>'
-            f'<section><h2>Systems table</h2>{table_html(table)}<p class="note">Bootstrap 95% intervals over questions; '
-            f'{rule}; a missing confidence always defers.</p></section>'
+            f'<section><h2>Systems table</h2>{table_html(table)}<p class="note">Bootstrap 95% intervals over '
+            f'questions; {rule}; a missing confidence always defers.</p></section>'
             + ''.join(sections) + f'<script>const COREA = {json.dumps(data)};{_REPORT_JS}'
             f'window.addEventListener("load", () => {{ {init} }});</script></body></html>')
 
