@@ -274,7 +274,8 @@ PAIR_COLUMNS = ('dataset', 'system', 'slm', 'question_id', 'run', 'confidence', 
 CONFIDENCE_SOURCES = {'verbalized': 'the confidence the SLM wrote in \\confidence{} (cache column confidence)',
                       'avgprob': 'mean token probability of the response (AvgProb; cache column mean_prob)',
                       'avgprob_geometric': 'exp(mean token log-probability), the geometric mean (column mean_logprob)'}
-SOURCE_LABELS = {'verbalized': '', 'avgprob': 'AvgProb', 'avgprob_geometric': 'AvgProb (geometric)', 'router': 'Router'}
+SOURCE_LABELS = {'verbalized': '', 'avgprob': 'AvgProb', 'avgprob_geometric': 'AvgProb (geometric)',
+                 'probe': 'Probe', 'router': 'Router'}
 
 def system_name(model: str, method: str | None = None, source: str = 'verbalized') -> str:
     "Label of the system made of SLM `model` (with cache `method`) and confidence `source`."

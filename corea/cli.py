@@ -75,22 +75,31 @@ def parse_group(text: str) -> tuple[str, list[str]]:
         raise CLIError(f"--group {text!r}: write NAME=DATASET1,DATASET2 (e.g. \"OOD Math=gsm8k,math500\")")
     return name.strip(), datasets
 
-# %% ../nbs/12_cli.ipynb #c65b3405
+# %% ../nbs/12_cli.ipynb #9fc0e124
 def _read_table_file(path: str) -> pd.DataFrame:
     "A CSV, parquet or JSONL file as a frame (router predictions)."
     p = Path(path)
+    if p.is_dir():
+        raise CLIError(f"router:{path} is a folder (a router model?): a cache holds no question text to route, so save "
+                       "Router(folder).predict(questions) as CSV/parquet/JSONL and pass router:PREDICTIONS")
     if not p.is_file(): raise CLIError(f"router:{path}: no such file (give the router's saved predictions)")
     if p.suffix == '.parquet': return pd.read_parquet(p)
     if p.suffix in ('.jsonl', '.json'): return pd.read_json(p, lines=p.suffix == '.jsonl')
     return pd.read_csv(p)
 
 def _probe_scores(rows: pd.DataFrame, path: str, cache: str | None) -> np.ndarray:
-    "A saved probe's confidence for every cache row, from the cache folder's hidden states."
+    "A saved probe's confidence for every cache row that has hidden states (NaN for the others, e.g. the LLM's)."
     from corea.confidence import Probe
     from corea.cache import GenerationCache
     if cache is None or not Path(cache).is_dir():
         raise CLIError("probe:PATH needs a cache folder with hidden states (corea generate --hidden-states)")
-    return Probe.load(path).score(rows, hidden=GenerationCache(cache).hidden_states())
+    hidden = GenerationCache(cache).hidden_states(missing='nan')
+    if len(hidden) != len(rows): raise CLIError(f"probe:{path}: the cache's hidden states do not match its rows")
+    has = ~np.isnan(hidden).all(axis=1)
+    if not has.any(): raise CLIError(f"probe:{path}: the cache has no hidden states (corea generate --hidden-states)")
+    scores = np.full(len(rows), np.nan)
+    scores[has] = Probe.load(path).score(rows[has], hidden=hidden[has])
+    return scores
 
 # %% ../nbs/12_cli.ipynb #70f7228f
 def confidence_sources(df: pd.DataFrame, specs: list[str] | None, cache: str | None = None):
