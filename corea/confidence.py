@@ -239,7 +239,8 @@ def router_targets(rows: pd.DataFrame, k: int = 8, min_samples: int | None = Non
 
 def _as_chat(prompt: str, completion: str | None = None) -> list[dict]:
     "A router prompt (and completion) as chat messages: the paper trains its router on ShareGPT-format conversations."
-    return [{'role': 'user', 'content': prompt}] if completion is None else [{'role': 'assistant', 'content': completion}]
+    if completion is None: return [{'role': 'user', 'content': prompt}]
+    return [{'role': 'assistant', 'content': completion}]
 
 def router_sft_dataset(rows: pd.DataFrame, questions: pd.DataFrame, k: int = 8, min_samples: int | None = None,
                        decimals: int = 3, chat: bool = True) -> pd.DataFrame:
@@ -271,10 +272,9 @@ def parse_router_output(text: str | None) -> tuple[float | None, str | None]:
     return parse_confidence(s.lstrip('+'))
 
 # %% ../nbs/09_confidence.ipynb #abf75b27
-ROUTER_SFT_DEFAULTS = dict(num_train_epochs=2, learning_rate=1e-5, per_device_train_batch_size=8,   # paper App. A.2:
-                           gradient_accumulation_steps=4, lr_scheduler_type='cosine', warmup_ratio=0.03,  # 8 x 4, 2 epochs
-                           max_length=1024, completion_only_loss=True, logging_steps=10, save_strategy='no',
-                           report_to='none')
+ROUTER_SFT_DEFAULTS = dict(num_train_epochs=2, per_device_train_batch_size=8, gradient_accumulation_steps=4,  # App. A.2
+                           learning_rate=1e-5, lr_scheduler_type='cosine', warmup_ratio=0.03, max_length=1024,
+                           completion_only_loss=True, logging_steps=10, save_strategy='no', report_to='none')
 
 def _sft_fields() -> set:
     import inspect
@@ -341,7 +341,8 @@ class Router(ConfidenceSource):
         ch = questions['choices'] if 'choices' in questions else [None] * len(questions)
         prompts = [router_prompt(q, None if c is None or (np.ndim(c) == 0 and pd.isna(c)) else list(c)) for q, c in zip(questions['question'], ch)]
         if self.chat:
-            prompts = [self.tok.apply_chat_template(_as_chat(p), tokenize=False, add_generation_prompt=True) for p in prompts]
+            chat = lambda p: self.tok.apply_chat_template(_as_chat(p), tokenize=False, add_generation_prompt=True)
+            prompts = [chat(p) for p in prompts]
         dev, out = next(self.model.parameters()).device, []
         eos = self.tok.eos_token_id
         self.model.eval()
