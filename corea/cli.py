@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     return ap
 
-# %% ../nbs/12_cli.ipynb #fa9d2b57
+# %% ../nbs/12_cli.ipynb #9ce4f28e
 def _tables(df: pd.DataFrame, a, report: str | None, note: str, manifest: dict | None = None,
             cache: str | None = None) -> int:
     "Print the tables (and write the CSV and the report) for the cache rows `df`."
@@ -287,9 +287,8 @@ def _tables(df: pd.DataFrame, a, report: str | None, note: str, manifest: dict |
         print(f'\nwrote {a.csv}')
     if report:
         from corea.widgets import write_report
-        tau = t['threshold'] if isinstance(t['threshold'], float) else None
-        p = write_report(t['pairs'], report, threshold=tau, note=note + ' ' + t['header'].replace('\n', '; '),
-                         table=t['table'])
+        p = write_report(t['pairs'], report, threshold=t['threshold'], table=t['table'],
+                         note=note + ' ' + t['header'].replace('\n', '; '))
         print(f'\nwrote {p} (self-contained: open it in a browser, no network needed)')
     return 0
 

@@ -405,14 +405,16 @@ def _report_section(key: str, g: pd.DataFrame, grid: np.ndarray, tau: float, rul
         f'{div(tf, "threshold")}</section>')
     return section, {**_slider_data(c, pf), 'start': i}
 
-# %% ../nbs/11_widgets.ipynb #f3b6de10
-def report_html(pairs: pd.DataFrame, title: str = 'corea: cascade report', threshold: float | None = None,
-                note: str = '', table: pd.DataFrame | None = None) -> str:
+# %% ../nbs/11_widgets.ipynb #b8423c9e
+def report_html(pairs: pd.DataFrame, title: str = 'corea: cascade report', threshold=None, note: str = '',
+                table: pd.DataFrame | None = None) -> str:
     "One offline HTML page (plotly.js inlined): the systems table, then per dataset the figures and a live table."
     from plotly.offline import get_plotlyjs
-    table = cascade.systems_table(pairs, threshold=threshold or 'paper') if table is None else table
+    threshold = 'paper' if threshold is None else threshold
+    table = cascade.systems_table(pairs, threshold=threshold) if table is None else table
     grid, data, sections = threshold_grid(), {}, []
-    rule = "the paper's rule: τ = the Baseline LLM's pass@1" if threshold is None else 'chosen threshold'
+    paper = isinstance(threshold, str) and threshold == 'paper'
+    rule = "the paper's rule: τ = the Baseline LLM's pass@1" if paper else 'the chosen threshold rule'
     for k, (ds, g) in enumerate(pairs.groupby('dataset', sort=False)):
         first = g[g.system == g.system.iloc[0]]
         tau = cascade.resolve_threshold(threshold, first)
