@@ -120,7 +120,7 @@ def confidence_sources(df: pd.DataFrame, specs: list[str] | None, cache: str | N
                              "or router:PATH")
     return sources, df, router
 
-# %% ../nbs/12_cli.ipynb #ce6a239c
+# %% ../nbs/12_cli.ipynb #713161ae
 def _only_datasets(df: pd.DataFrame, datasets: list[str] | None) -> pd.DataFrame:
     if not datasets: return df
     have = list(dict.fromkeys(df.dataset.astype(str)))
@@ -145,9 +145,12 @@ def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str
     header = (f"LLM: {llm} ({how})\nLLM cost = {ratio:.3g} x (n_in + {a.output_weight:g} n_out) ({why})\n"
               f"confidence sources: {', '.join(sources + (['router'] if router is not None else []))}; "
               f"threshold: {how_tau}; a missing confidence always defers")
-    return dict(pairs=pairs, table=table, calibration=calibration, header=header, threshold=rule)
+    ablation = None
+    if getattr(a, 'ablation', False):                  # Tables 3-4: one row per system (training reward, rollouts)
+        ablation = cascade.ablation_table({n: p for n, p in pairs.groupby('system', sort=False)}, groups, rule)
+    return dict(pairs=pairs, table=table, calibration=calibration, ablation=ablation, header=header, threshold=rule)
 
-# %% ../nbs/12_cli.ipynb #407215c2
+# %% ../nbs/12_cli.ipynb #b4d1081e
 def print_tables(t: dict, markdown: bool = False):
     "Print the header, the systems table (Table 1 layout) and the calibration table (Table 2 layout)."
     from corea import cascade
@@ -155,8 +158,11 @@ def print_tables(t: dict, markdown: bool = False):
     print(cascade.markdown_table(t['table']) if markdown else cascade.format_table(t['table']))
     print('\nCalibration of the SLM systems (Table 2 layout; mean ± std over runs):')
     print(cascade.markdown_table(t['calibration']) if markdown else cascade.calibration_text(t['calibration']))
+    if t.get('ablation') is not None:
+        print('\nAblation (Tables 3-4 layout; one row per system):')
+        print(cascade.markdown_table(t['ablation']) if markdown else t['ablation'].round(3).to_string(index=False))
 
-# %% ../nbs/12_cli.ipynb #e4164f60
+# %% ../nbs/12_cli.ipynb #dbfea22a
 _EPILOG_DEMO = """example:
   corea demo                        # prints the systems table, writes corea-report.html
   corea demo --out /tmp/r.html --threshold 0.9
@@ -170,6 +176,7 @@ _EPILOG_TABLE = """examples:
   corea table runs/cache --group "OOD Math=gsm8k,math500,olympiadbench" --group "OOD Non-Math=gpqa,commonsenseqa"
   corea table gens.parquet --llm gpt-4o-mini --confidence verbalized --confidence avgprob --markdown
   corea table runs/cache --confidence router:router_preds.csv --threshold drop:0.02 --csv table1.csv
+  corea table runs/rewards_cache --ablation      # Tables 3-4: one row per method (training reward, rollout size)
 
 CSV columns (one row per dataset or group, and system): group, system, kind, threshold, pass_at_1, llm_share,
 slm_cost, router_cost, llm_cost, avg_cost, d_pass_at_1, d_cost_pct, pass_at_1_lo, pass_at_1_hi, avg_cost_lo,
@@ -184,7 +191,7 @@ _EPILOG_TRAIN = """examples:
   corea train --config configs/cpu_smoke.yaml max_steps=4   # overrides as key=value
 """
 
-# %% ../nbs/12_cli.ipynb #e1603f2e
+# %% ../nbs/12_cli.ipynb #b716c701
 def _add_table_options(p):
     "The options every table command shares."
     p.add_argument('--llm', help='model name of the LLM in the cache (default: the model without confidences)')
@@ -205,6 +212,9 @@ def _add_table_options(p):
     p.add_argument('--seed', type=int, default=0, help='bootstrap seed (default: 0)')
     p.add_argument('--csv', help='also write the systems table to this CSV file (columns: see corea table --help)')
     p.add_argument('--markdown', action='store_true', help='print the tables as Markdown')
+    p.add_argument('--ablation', action='store_true',
+                   help='also the Tables 3-4 layout: one row per system (e.g. per training reward or rollout size: '
+                        'name them as methods of the SLM in the cache)')
 
 # %% ../nbs/12_cli.ipynb #e3e17823
 def _add_generate(sub):
