@@ -191,9 +191,10 @@ _EPILOG_TRAIN = """examples:
   corea train --config configs/cpu_smoke.yaml max_steps=4   # overrides as key=value
 """
 
-# %% ../nbs/12_cli.ipynb #b716c701
+# %% ../nbs/12_cli.ipynb #57136d16
 def _add_table_options(p):
     "The options every table command shares."
+    from corea.cascade import OUTPUT_WEIGHT
     p.add_argument('--llm', help='model name of the LLM in the cache (default: the model without confidences)')
     p.add_argument('--dataset', action='append', help='only this dataset (repeatable; default: all in the cache)')
     p.add_argument('--group', action='append', metavar='NAME=DS1,DS2',
@@ -205,8 +206,8 @@ def _add_table_options(p):
                         'probe:PATH, router:PREDICTIONS (default: the sources the cache has)')
     p.add_argument('--param-ratio', type=float, help="N_LLM / N_SLM, the LLM cost multiplier (default: from the cache "
                    "manifest, else the paper's 32/7)")
-    p.add_argument('--output-weight', type=float, default=4.0,
-                   help='price of an output token in input tokens (default: 4)')
+    p.add_argument('--output-weight', type=float, default=OUTPUT_WEIGHT,
+                   help=f'price of an output token in input tokens (default: the paper\'s {OUTPUT_WEIGHT:g})')
     p.add_argument('--n-boot', type=int, default=1000,
                    help='bootstrap resamples for the 95%% intervals (default: 1000)')
     p.add_argument('--seed', type=int, default=0, help='bootstrap seed (default: 0)')
