@@ -7,7 +7,7 @@ __all__ = ['REQUIRED', 'CLIError', 'read_generations', 'pick_llm', 'read_manifes
            'format_report', 'build_parser', 'describe_default_cache', 'main']
 
 # %% ../nbs/12_cli.ipynb #eb5f3c7d
-import argparse, io, json, sys
+import argparse, io, json, math, sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 import numpy as np
@@ -20,31 +20,9 @@ class CLIError(Exception):
 REQUIRED = ['dataset', 'question_id', 'sample', 'model', 'method', 'confidence', 'correct', 'n_in', 'n_out']
 
 def read_generations(path: str | Path) -> pd.DataFrame:
-    "Read a generation cache (folder, .parquet, .jsonl, .json or .csv) and check it has the columns the cascade needs."
-    p = Path(path)
-    if not p.exists(): raise CLIError(f"no such file or folder: {p}")
-    try:
-        if p.is_dir():
-            try: from corea.cache import read_cache
-            except ImportError: read_cache = None
-            if read_cache is not None: df = read_cache(p)
-            else:
-                files = sorted(p.rglob('*.parquet'))
-                if not files: raise CLIError(f"{p} holds no parquet files: is it a corea cache folder?")
-                df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-        elif p.suffix == '.parquet': df = pd.read_parquet(p)
-        elif p.suffix in ('.jsonl', '.json'): df = pd.read_json(p, lines=p.suffix == '.jsonl')
-        elif p.suffix == '.csv': df = pd.read_csv(p)
-        else: raise CLIError(f"{p}: unknown file type {p.suffix!r}: give a cache folder or a .parquet, .jsonl, .json or .csv file")
-    except CLIError: raise
-    except Exception as e:
-        raise CLIError(f"could not read {p} ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from e
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise CLIError(f"{p} is not a generation cache: missing column(s) {', '.join(missing)} "
-                       f"(a cache row has {', '.join(REQUIRED)}, ...; see corea.cache)")
-    if df.empty: raise CLIError(f"{p} has no rows")
-    return df
+    "Read a generation cache (folder, .parquet, .jsonl, .json or .csv), checked by `corea.cache.validate_generations`."
+    from corea.cache import read_generations as read
+    return read(path)
 
 # %% ../nbs/12_cli.ipynb #11a0a342
 def pick_llm(df: pd.DataFrame, llm: str | None = None) -> tuple[str, str]:
@@ -53,7 +31,10 @@ def pick_llm(df: pd.DataFrame, llm: str | None = None) -> tuple[str, str]:
     if llm is not None:
         if llm not in models: raise CLIError(f"--llm {llm!r} is not in the cache: its models are {', '.join(models)}")
         return llm, 'given'
-    if len(models) < 2: raise CLIError(f"the cache has one model ({models[0]}): a cascade needs an SLM and an LLM")
+    if len(models) < 2: raise CLIError(f"the cache has one model ({models[0]}): a cascade needs an SLM and an LLM. Add the LLM's "
+                                      f"answers to the same questions: `corea generate --dataset DATASET --model LLM --out llm_cache`, then "
+                                      f"join both: `python -c \"import pandas as pd; from corea.cache import read_generations as r; "
+                                      f"pd.concat([r('SLM_CACHE'), r('llm_cache')]).to_parquet('both.parquet')\"` and run `corea simulate both.parquet`")
     no_conf = [m for m in models if df.loc[df.model == m, 'confidence'].isna().all()]
     if len(no_conf) == 1: return no_conf[0], 'the model without confidences'
     acc = df.groupby('model').correct.mean()
@@ -118,6 +99,32 @@ def format_report(rep: pd.DataFrame) -> str:
         out.append(f'== {ds} ==\n' + t.to_string(index=False))
     return '\n\n'.join(out)
 
+# %% ../nbs/12_cli.ipynb #37d963cf
+def _typed(cast, ok, rule: str):
+    "An argparse `type`: `cast(text)` if `ok` accepts it, else an error stating `rule`."
+    def conv(text):
+        try: v = cast(text)
+        except (TypeError, ValueError): raise argparse.ArgumentTypeError(f"{text!r} is not {rule}") from None
+        if not ok(v): raise argparse.ArgumentTypeError(f"{text!r} is not {rule}")
+        return v
+    conv.__name__ = rule
+    return conv
+
+def _path_arg(kind: str):
+    "An argparse `type` for an output path: `corea.cache.check_output_path` before any work starts."
+    def conv(text):
+        from corea.cache import check_output_path
+        try: check_output_path(text, kind)
+        except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
+        return text
+    conv.__name__ = f'output {kind}'
+    return conv
+
+_count = _typed(int, lambda v: v >= 1, 'a whole number >= 1')
+_nonneg = _typed(float, lambda v: math.isfinite(v) and v >= 0, 'a finite number >= 0')
+_positive = _typed(float, lambda v: math.isfinite(v) and v > 0, 'a finite number > 0')
+_threshold = _typed(float, lambda v: 0 <= v <= 1.1, 'a threshold in [0, 1.1]')      # NaN fails both comparisons
+
 # %% ../nbs/12_cli.ipynb #ec8399aa
 _EPILOG_DEMO = """example:
   corea demo                        # prints the systems table, writes corea-report.html
@@ -139,14 +146,14 @@ _EPILOG_TRAIN = """examples:
 def _add_sim_options(p):
     p.add_argument('--llm', help='model name of the LLM in the cache (default: the model without confidences)')
     p.add_argument('--dataset', action='append', help='only this dataset (repeatable; default: all in the cache)')
-    p.add_argument('--threshold', type=float, help="fixed threshold τ (default: the paper's rule, τ = the LLM's pass@1)")
+    p.add_argument('--threshold', type=_threshold, help="fixed threshold τ (default: the paper's rule, τ = the LLM's pass@1)")
     p.add_argument('--confidence', default='verbalized', choices=['verbalized', 'avgprob', 'avgprob_geometric'],
                    help='confidence source: the verbalized \\confidence{}, the mean token probability (cache column mean_prob), '
                         'or exp(mean_logprob) (default: verbalized)')
-    p.add_argument('--param-ratio', type=float, help="N_LLM / N_SLM, the LLM cost multiplier (default: 1 when the LLM is the "
+    p.add_argument('--param-ratio', type=_positive, help="N_LLM / N_SLM, the LLM cost multiplier (default: 1 when the LLM is the "
                    "SLM's majority vote, else the paper's 32/7)")
-    p.add_argument('--output-weight', type=float, default=4.0, help='price of an output token in input tokens (default: 4)')
-    p.add_argument('--csv', help='also write the systems table to this CSV file')
+    p.add_argument('--output-weight', type=_nonneg, default=4.0, help='price of an output token in input tokens (default: 4)')
+    p.add_argument('--csv', type=_path_arg('file'), help='also write the systems table to this CSV file')
 
 def build_parser() -> argparse.ArgumentParser:
     "The `corea` argument parser with its subcommands."
@@ -163,25 +170,27 @@ def build_parser() -> argparse.ArgumentParser:
                                    '(SmolLM2-135M-Instruct as SLM; see corea.cache for how it was made), print the systems '
                                    'table and write one self-contained HTML report (interactive plots, works offline).')
     _add_sim_options(d)
-    d.add_argument('--out', default='corea-report.html', help='HTML report to write (default: corea-report.html)')
+    d.add_argument('--out', default='corea-report.html', type=_path_arg('file'), help='HTML report to write (default: corea-report.html)')
     s = sub.add_parser('simulate', formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG_SIM,
                        help='cascade table (and optional HTML report) for any generation cache',
                        description='Simulate the cascade of every SLM system in CACHE against its LLM at every threshold; '
                                    'print the systems table at the chosen threshold.')
     s.add_argument('cache', help='a cache folder, or a .parquet/.jsonl/.json/.csv file with the cache columns')
     _add_sim_options(s)
-    s.add_argument('--report', help='also write the self-contained HTML report to this file')
+    s.add_argument('--report', type=_path_arg('file'), help='also write the self-contained HTML report to this file')
     g = sub.add_parser('generate', formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG_GEN,
                        help='answer a benchmark with a model and write a generation cache',
                        description='Generate k answers per question with a model (transformers on CPU, vLLM on GPU), '
                                    'grade them and append them to a resumable generation cache.')
     g.add_argument('--dataset', required=True, help="benchmark name (see corea.data.BENCHMARKS) or 'arithmetic', or a .jsonl file")
-    g.add_argument('--out', required=True, help='cache folder to write (resumes if it exists)')
+    g.add_argument('--out', required=True, type=_path_arg('folder'), help='cache folder to write (resumes if it exists)')
     g.add_argument('--model', help='model folder or Hugging Face id (default: the embedded SmolLM2-135M-Instruct)')
-    g.add_argument('--n', type=int, help='number of questions (default: all)')
-    g.add_argument('--samples', type=int, default=1, help='answers per question (the paper: 10)')
-    g.add_argument('--temperature', type=float, default=0.6, help='sampling temperature (the paper: 0.6)')
-    g.add_argument('--max-new-tokens', type=int, default=512, help='longest answer in tokens')
+    g.add_argument('--n', type=_count, help='number of questions (default: all)')
+    g.add_argument('--samples', type=_count, default=1, help='answers per question (the paper: 10)')
+    g.add_argument('--temperature', type=_nonneg, default=0.6, help='sampling temperature (the paper: 0.6)')
+    g.add_argument('--max-new-tokens', type=_count, default=512, help='longest answer in tokens')
+    g.add_argument('--kind', choices=['math', 'choice'], help="how answers are graded (default: the benchmark's kind; for a .jsonl "
+                   "file 'choice' when its rows have `choices`, else 'math')")
     g.add_argument('--backend', choices=['transformers', 'vllm'], default='transformers', help='generation engine')
     t = sub.add_parser('train', formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG_TRAIN,
                        help='train an SLM with GRPO and a confidence-calibration reward (RLCC)',
@@ -230,7 +239,8 @@ def _generate(a) -> int:
     except ImportError as e: raise CLIError(f'corea.generate is not available in this install ({e})') from e
     if not hasattr(generate, 'generate_cache'): raise CLIError('this corea.generate has no generate_cache(): update corea')
     res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
-                                  temperature=a.temperature, max_new_tokens=a.max_new_tokens, backend=a.backend)
+                                  temperature=a.temperature, max_new_tokens=a.max_new_tokens, backend=a.backend,
+                                  **({'kind': a.kind} if a.kind else {}))
     print(f'wrote {a.out}' + (f': {res}' if res is not None else ''))
     return 0
 
@@ -256,10 +266,12 @@ def main(argv: list[str] | None = None) -> int:
             return _simulate(read_generations(a.cache), a, a.report, f'Generations from {a.cache}', read_manifest(a.cache))
         if a.command == 'generate': return _generate(a)
         if a.command == 'train': return _train(a)
-    except (CLIError, FileNotFoundError, ValueError, KeyError, ImportError) as e:
-        msg = str(e).strip().strip('"').splitlines()
-        if isinstance(e, ImportError) and not isinstance(e, CLIError): msg = [f'a module is missing ({e}): reinstall corea']
-        print(f"corea {a.command}: error: {msg[0] if msg else type(e).__name__}", file=sys.stderr)
+    except (CLIError, OSError, ValueError, KeyError, ImportError) as e:
+        msg = str(e).strip().strip('"').splitlines()                   # all of it: a library error may list settings and a Fix: line
+        if isinstance(e, ImportError) and getattr(e, 'name', None):
+            extra = '.[vllm]' if e.name == 'vllm' else '.[train]'
+            msg = [f'the package {e.name!r} is missing: pip install -e "{extra}" in a source checkout, or pip install "corea[{extra[2:-1]}]"']
+        print(f"corea {a.command}: error: {chr(10).join(msg) if msg else type(e).__name__}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f'corea {a.command}: interrupted', file=sys.stderr); return 130
