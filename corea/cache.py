@@ -99,7 +99,8 @@ def validate_generations(df: pd.DataFrame, source: str = 'rows') -> pd.DataFrame
     dup = df.duplicated(list(KEY_COLUMNS))
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise ValueError(f"{source}: row {i} repeats the key {dict(zip(KEY_COLUMNS, df.loc[df.index[i], list(KEY_COLUMNS)].tolist()))} "
+        key = {c: (int(df[c].iloc[i]) if c == 'sample' else df[c].iloc[i]) for c in KEY_COLUMNS}
+        raise ValueError(f"{source}: row {i} repeats the key {key} "
                          f"({int(dup.sum())} rows repeat a key {list(KEY_COLUMNS)}); each (question, sample, model, method) must appear once.")
     return df
 

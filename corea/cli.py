@@ -155,9 +155,14 @@ def _add_sim_options(p):
     p.add_argument('--output-weight', type=_nonneg, default=4.0, help='price of an output token in input tokens (default: 4)')
     p.add_argument('--csv', type=_path_arg('file'), help='also write the systems table to this CSV file')
 
+class _Parser(argparse.ArgumentParser):
+    "argparse, but a usage error is one line (the error, and where to read the usage) with exit code 2."
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
 def build_parser() -> argparse.ArgumentParser:
     "The `corea` argument parser with its subcommands."
-    ap = argparse.ArgumentParser(prog='corea', formatter_class=argparse.RawDescriptionHelpFormatter,
+    ap = _Parser(prog='corea', formatter_class=argparse.RawDescriptionHelpFormatter,
         description='COREA: a small model answers with a confidence; below the threshold, a large model answers instead.\n'
                     'Simulate such cascades on cached generations, generate caches, and train calibrated SLMs.',
         epilog="start with `corea demo`; every subcommand has --help")

@@ -117,6 +117,8 @@ def _worker_main(conn, max_memory_mb):
         except Exception: pass
     _quiet_math_verify()
     import math_verify  # noqa: F401  (import before the first task, not during it)
+    try: _verify_inputs('\\boxed{1}', '\\boxed{1}')      # warm up math-verify's parsers too: the first call costs far more than the rest
+    except Exception: pass
     try: conn.send('ready')                               # the parent starts an item's clock only after this
     except (EOFError, OSError): return
     while True:

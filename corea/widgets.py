@@ -254,9 +254,10 @@ class ThresholdExplorer:
                  datasets: list[str] | None = None, systems: list[str] | None = None, source: str = 'verbalized',
                  step: float = 0.01):
         import ipywidgets as W
+        from corea.cache import validate_generations
         if 'system' in data.columns and 'slm_correct' in data.columns: self.pairs = data
         elif llm is None: raise ValueError('pass llm= (the LLM model name in the cache), or pairs from cascade_pairs')
-        else: self.pairs = cascade_pairs(data, llm=llm, llm_method=llm_method)
+        else: self.pairs = cascade_pairs(validate_generations(data, 'the data'), llm=llm, llm_method=llm_method)
         self.grid, self._cache = threshold_grid(step), {}
         self._by_ds = {d: g for d, g in self.pairs.groupby('dataset', sort=False)}
         all_ds = list(self._by_ds)
