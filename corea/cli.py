@@ -243,9 +243,12 @@ def _generate(a) -> int:
     try: from corea import generate
     except ImportError as e: raise CLIError(f'corea.generate is not available in this install ({e})') from e
     if not hasattr(generate, 'generate_cache'): raise CLIError('this corea.generate has no generate_cache(): update corea')
-    res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
-                                  temperature=a.temperature, max_new_tokens=a.max_new_tokens, backend=a.backend,
-                                  **({'kind': a.kind} if a.kind else {}))
+    import warnings
+    with warnings.catch_warnings():                       # a library warning (e.g. the GPQA one) as one line, when it happens
+        warnings.showwarning = lambda message, *_, **__: print(f'corea generate: warning: {message}', file=sys.stderr)
+        res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
+                                      temperature=a.temperature, max_new_tokens=a.max_new_tokens, backend=a.backend,
+                                      **({'kind': a.kind} if a.kind else {}))
     print(f'wrote {a.out}' + (f': {res}' if res is not None else ''))
     return 0
 
