@@ -263,10 +263,10 @@ class GradingPool:
         "Return a call's workers: idle again, or stopped if the pool is closed or already has `n_workers` idle."
         for w in workers:
             if w is None: continue
-            with self._lock: keep = not self._closed and len(self._idle) < self.n_workers and w[0].is_alive()
-            if keep:
-                with self._lock: self._idle.append(w)
-            else: self._drop(w)
+            with self._lock:
+                keep = not self._closed and len(self._idle) < self.n_workers and w[0].is_alive()
+                if keep: self._idle.append(w)
+            if not keep: self._drop(w)
 
     def run(self, tasks: list, timeout: float) -> dict:
         "Grade `tasks` = [(gold_input, [(idx, pred_input), ...]), ...]; return {idx: (verdict, status)}."
@@ -411,7 +411,8 @@ def grade_batch(predictions: Sequence, golds: Sequence, kinds: str | Sequence[st
         correct[members[key]], status[members[key]] = v, s
     bad = {s: int((status == s).sum()) for s in ('timeout', 'error')}
     if any(bad.values()):
-        warnings.warn(f"grade_batch: {bad['timeout']} item(s) timed out after {timeout} s and {bad['error']} failed; they count as incorrect (return_status=True lists them).")
+        warnings.warn(f"grade_batch: {bad['timeout']} item(s) timed out after {timeout} s and {bad['error']} failed ({grading_mechanism(timeout, n_workers)}); "
+                      f"they count as incorrect (return_status=True lists them).")
     return (correct, status) if return_status else correct
 
 # %% ../nbs/01_grading.ipynb #eba02755
