@@ -7,7 +7,7 @@ __all__ = ['REQUIRED', 'CLIError', 'read_generations', 'pick_llm', 'read_manifes
            'cascade_tables', 'print_tables', 'build_parser', 'describe_default_cache', 'main']
 
 # %% ../nbs/12_cli.ipynb #eb5f3c7d
-import argparse, io, json, sys
+import argparse, io, json, math, sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 import numpy as np
@@ -20,31 +20,9 @@ class CLIError(Exception):
 REQUIRED = ['dataset', 'question_id', 'sample', 'model', 'method', 'confidence', 'correct', 'n_in', 'n_out']
 
 def read_generations(path: str | Path) -> pd.DataFrame:
-    "Read a generation cache (folder, .parquet, .jsonl, .json or .csv) and check it has the columns the cascade needs."
-    p = Path(path)
-    if not p.exists(): raise CLIError(f"no such file or folder: {p}")
-    try:
-        if p.is_dir():
-            try: from corea.cache import read_cache
-            except ImportError: read_cache = None
-            if read_cache is not None: df = read_cache(p)
-            else:
-                files = sorted(p.rglob('*.parquet'))
-                if not files: raise CLIError(f"{p} holds no parquet files: is it a corea cache folder?")
-                df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-        elif p.suffix == '.parquet': df = pd.read_parquet(p)
-        elif p.suffix in ('.jsonl', '.json'): df = pd.read_json(p, lines=p.suffix == '.jsonl')
-        elif p.suffix == '.csv': df = pd.read_csv(p)
-        else: raise CLIError(f"{p}: unknown file type {p.suffix!r}: give a cache folder or a .parquet, .jsonl, .json or .csv file")
-    except CLIError: raise
-    except Exception as e:
-        raise CLIError(f"could not read {p} ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from e
-    missing = [c for c in REQUIRED if c not in df.columns]
-    if missing:
-        raise CLIError(f"{p} is not a generation cache: missing column(s) {', '.join(missing)} "
-                       f"(a cache row has {', '.join(REQUIRED)}, ...; see corea.cache)")
-    if df.empty: raise CLIError(f"{p} has no rows")
-    return df
+    "Read a generation cache (folder, .parquet, .jsonl, .json or .csv), checked by `corea.cache.validate_generations`."
+    from corea.cache import read_generations as read
+    return read(path)
 
 # %% ../nbs/12_cli.ipynb #11a0a342
 def pick_llm(df: pd.DataFrame, llm: str | None = None) -> tuple[str, str]:
@@ -53,7 +31,10 @@ def pick_llm(df: pd.DataFrame, llm: str | None = None) -> tuple[str, str]:
     if llm is not None:
         if llm not in models: raise CLIError(f"--llm {llm!r} is not in the cache: its models are {', '.join(models)}")
         return llm, 'given'
-    if len(models) < 2: raise CLIError(f"the cache has one model ({models[0]}): a cascade needs an SLM and an LLM")
+    if len(models) < 2: raise CLIError(f"the cache has one model ({models[0]}): a cascade needs an SLM and an LLM. Add the LLM's "
+                                      f"answers to the same questions: `corea generate --dataset DATASET --model LLM --out llm_cache`, then "
+                                      f"join both: `python -c \"import pandas as pd; from corea.cache import read_generations as r; "
+                                      f"pd.concat([r('SLM_CACHE'), r('llm_cache')]).to_parquet('both.parquet')\"` and run `corea simulate both.parquet`")
     no_conf = [m for m in models if df.loc[df.model == m, 'confidence'].isna().all()]
     if len(no_conf) == 1: return no_conf[0], 'the model without confidences'
     acc = df.groupby('model').correct.mean()
@@ -65,6 +46,38 @@ def read_manifest(path: str | Path) -> dict | None:
     m = Path(path)/'manifest.json'
     try: return json.loads(m.read_text()) if m.is_file() else None
     except (OSError, ValueError): return None
+
+# %% ../nbs/12_cli.ipynb #37d963cf
+def _typed(cast, ok, rule: str):
+    "An argparse `type`: `cast(text)` if `ok` accepts it, else an error stating `rule`."
+    def conv(text):
+        try: v = cast(text)
+        except (TypeError, ValueError): raise argparse.ArgumentTypeError(f"{text!r} is not {rule}") from None
+        if not ok(v): raise argparse.ArgumentTypeError(f"{text!r} is not {rule}")
+        return v
+    conv.__name__ = rule
+    return conv
+
+def _path_arg(kind: str):
+    "An argparse `type` for an output path: `corea.cache.check_output_path` before any work starts."
+    def conv(text):
+        from corea.cache import check_output_path
+        try: check_output_path(text, kind)
+        except ValueError as e: raise argparse.ArgumentTypeError(str(e)) from None
+        return text
+    conv.__name__ = f'output {kind}'
+    return conv
+
+_count = _typed(int, lambda v: v >= 1, 'a whole number >= 1')
+_nonneg = _typed(float, lambda v: math.isfinite(v) and v >= 0, 'a finite number >= 0')
+_positive = _typed(float, lambda v: math.isfinite(v) and v > 0, 'a finite number > 0')
+_threshold = _typed(float, lambda v: 0 <= v <= 1.1, 'a threshold in [0, 1.1]')      # NaN fails both comparisons
+_nonneg_int = _typed(int, lambda v: v >= 0, 'a whole number >= 0')
+
+class _Parser(argparse.ArgumentParser):
+    "argparse, but a usage error is one line (the error, and where to read the usage) with exit code 2."
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 # %% ../nbs/12_cli.ipynb #268aafc2
 def parse_group(text: str) -> tuple[str, list[str]]:
@@ -204,14 +217,14 @@ def _add_table_options(p):
     p.add_argument('--confidence', action='append', metavar='SOURCE',
                    help='a confidence source, each a system (repeatable): verbalized, avgprob, avgprob_geometric, '
                         'probe:PATH, router:PREDICTIONS (default: the sources the cache has)')
-    p.add_argument('--param-ratio', type=float, help="N_LLM / N_SLM, the LLM cost multiplier (default: from the cache "
+    p.add_argument('--param-ratio', type=_positive, help="N_LLM / N_SLM, the LLM cost multiplier (default: from the cache "
                    "manifest, else the paper's 32/7)")
-    p.add_argument('--output-weight', type=float, default=OUTPUT_WEIGHT,
+    p.add_argument('--output-weight', type=_nonneg, default=OUTPUT_WEIGHT,
                    help=f'price of an output token in input tokens (default: the paper\'s {OUTPUT_WEIGHT:g})')
-    p.add_argument('--n-boot', type=int, default=1000,
+    p.add_argument('--n-boot', type=_nonneg_int, default=1000,
                    help='bootstrap resamples for the 95%% intervals (default: 1000)')
     p.add_argument('--seed', type=int, default=0, help='bootstrap seed (default: 0)')
-    p.add_argument('--csv', help='also write the systems table to this CSV file (columns: see corea table --help)')
+    p.add_argument('--csv', type=_path_arg('file'), help='also write the systems table to this CSV file (columns: see corea table --help)')
     p.add_argument('--markdown', action='store_true', help='print the tables as Markdown')
     p.add_argument('--ablation', action='store_true',
                    help='also the Tables 3-4 layout: one row per system (e.g. per training reward or rollout size: '
@@ -225,15 +238,18 @@ def _add_generate(sub):
                                    'grade them and append them to a resumable generation cache.')
     g.add_argument('--dataset', required=True,
                    help="benchmark name (see corea.data.BENCHMARKS) or 'arithmetic', or a .jsonl file")
-    g.add_argument('--out', required=True, help='cache folder to write (resumes if it exists)')
+    g.add_argument('--out', required=True, type=_path_arg('folder'), help='cache folder to write (resumes if it exists)')
     g.add_argument('--model', help='model folder or Hugging Face id (default: the embedded SmolLM2-135M-Instruct)')
-    g.add_argument('--n', type=int, help='number of questions (default: all)')
-    g.add_argument('--samples', type=int, default=1, help='answers per question (the paper: 10)')
-    g.add_argument('--temperature', type=float, default=0.6, help='sampling temperature (the paper: 0.6)')
-    g.add_argument('--max-new-tokens', type=int, default=512, help='longest answer in tokens')
-    g.add_argument('--n-demos', type=int, default=2,
+    g.add_argument('--n', type=_count, help='number of questions (default: all)')
+    g.add_argument('--samples', type=_count, default=1, help='answers per question (the paper: 10)')
+    g.add_argument('--temperature', type=_nonneg, default=0.6, help='sampling temperature (the paper: 0.6)')
+    g.add_argument('--max-new-tokens', type=_count, default=512, help='longest answer in tokens')
+    g.add_argument('--n-demos', type=_nonneg_int, default=2,
                    help="worked demonstrations before each question (0 = the paper's bare instruction; default: 2). "
                         "Recorded in the manifest: demonstrations raise n_in, and so every cost")
+    g.add_argument('--kind', choices=['math', 'choice'],
+                   help="how answers are graded (default: the benchmark's kind; for a .jsonl file 'choice' "
+                        "when its rows have `choices`, else 'math')")
     g.add_argument('--backend', choices=['transformers', 'vllm'], default='transformers', help='generation engine')
 
 def _add_train(sub):
@@ -255,14 +271,15 @@ def _add_table_commands(sub):
                                    '(SmolLM2-135M-Instruct as SLM; see corea.cache for how it was made), print the '
                                    'systems table and write one self-contained HTML report (works offline).')
     _add_table_options(d)
-    d.add_argument('--out', default='corea-report.html', help='HTML report to write (default: corea-report.html)')
+    d.add_argument('--out', default='corea-report.html', type=_path_arg('file'),
+                   help='HTML report to write (default: corea-report.html)')
     s = sub.add_parser('simulate', formatter_class=raw, epilog=_EPILOG_SIM,
                        help='cascade table (and optional HTML report) for any generation cache',
                        description='Simulate the cascade of every SLM system in CACHE against its LLM; print the '
                                    'systems table at the threshold rule.')
     s.add_argument('cache', help='a cache folder, or a .parquet/.jsonl/.json/.csv file with the cache columns')
     _add_table_options(s)
-    s.add_argument('--report', help='also write the self-contained HTML report to this file')
+    s.add_argument('--report', type=_path_arg('file'), help='also write the self-contained HTML report to this file')
     t = sub.add_parser('table', formatter_class=raw, epilog=_EPILOG_TABLE,
                        help="the paper's Table 1 (and Table 2) for every SLM system in a cache",
                        description="Print the paper's Table 1 for every system of CACHE (pass@1, SLM / router / LLM / "
@@ -274,7 +291,7 @@ def _add_table_commands(sub):
 # %% ../nbs/12_cli.ipynb #92eb871b
 def build_parser() -> argparse.ArgumentParser:
     "The `corea` argument parser with its subcommands."
-    ap = argparse.ArgumentParser(prog='corea', formatter_class=argparse.RawDescriptionHelpFormatter,
+    ap = _Parser(prog='corea', formatter_class=argparse.RawDescriptionHelpFormatter,
         description='COREA: a small model answers with a confidence; below the threshold, a large model answers '
                     'instead.\nSimulate such cascades on cached generations, generate caches, and train calibrated '
                     'SLMs.',
@@ -330,10 +347,13 @@ def _generate(a) -> int:
     except ImportError as e: raise CLIError(f'corea.generate is not available in this install ({e})') from e
     if not hasattr(generate, 'generate_cache'):
         raise CLIError('this corea.generate has no generate_cache(): update corea')
-    if a.n_demos < 0: raise CLIError(f'--n-demos {a.n_demos}: give 0 (the bare instruction) or more')
-    res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
-                                  temperature=a.temperature, max_new_tokens=a.max_new_tokens, backend=a.backend,
-                                  n_demos=a.n_demos)
+    import warnings
+    with warnings.catch_warnings():   # a library warning (e.g. the GPQA one) as one line, when it happens
+        warnings.showwarning = lambda message, *_, **__: print(f'corea generate: warning: {message}',
+                                                               file=sys.stderr)
+        res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
+                                      temperature=a.temperature, max_new_tokens=a.max_new_tokens,
+                                      backend=a.backend, n_demos=a.n_demos, **({'kind': a.kind} if a.kind else {}))
     print(f'wrote {a.out}' + (f': {res}' if res is not None else ''))
     return 0
 
@@ -373,11 +393,13 @@ def main(argv: list[str] | None = None) -> int:
         ap.print_help()
         return 0
     try: return _run(a)
-    except (CLIError, FileNotFoundError, ValueError, KeyError, ImportError) as e:
-        msg = str(e).strip().strip('"').splitlines()
-        if isinstance(e, ImportError) and not isinstance(e, CLIError):
-            msg = [f'a module is missing ({e}): reinstall corea']
-        print(f"corea {a.command}: error: {msg[0] if msg else type(e).__name__}", file=sys.stderr)
+    except (CLIError, OSError, ValueError, KeyError, ImportError) as e:
+        msg = str(e).strip().strip('"').splitlines()   # all of it: a library error may list settings and a Fix: line
+        if isinstance(e, ImportError) and getattr(e, 'name', None):
+            extra = 'vllm' if e.name == 'vllm' else 'train'
+            msg = [f'the package {e.name!r} is missing: pip install -e ".[{extra}]" in a source checkout, '
+                   f'or pip install "corea[{extra}]"']
+        print(f"corea {a.command}: error: {chr(10).join(msg) if msg else type(e).__name__}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f'corea {a.command}: interrupted', file=sys.stderr)

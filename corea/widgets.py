@@ -227,10 +227,12 @@ class ThresholdExplorer:
                  threshold: float | None = None, datasets: list[str] | None = None, systems: list[str] | None = None,
                  sources: list[str] | None = None, manifest: dict | None = None, step: float = 0.01):
         import ipywidgets as W
+        from corea.cache import validate_generations
         if llm is None: raise ValueError('pass llm= (the model name of the LLM in the cache rows)')
         manifest = data.attrs.get('manifest') if manifest is None else manifest
         ratio, self.ratio_why = cascade.resolve_param_ratio(llm, param_ratio, manifest)
         sources = cascade.available_sources(data) if sources is None else sources
+        data = validate_generations(data, 'the data')
         self.pairs = cascade.pairs_from_cache(data, llm, sources, param_ratio=ratio, output_weight=output_weight,
                                               llm_method=llm_method)
         self.grid, self._cache, self._priced, self._prepared = threshold_grid(step), {}, {}, {}
