@@ -130,6 +130,9 @@ _EPILOG_SIM = """examples:
 """
 _EPILOG_GEN = """example (CPU, the embedded SmolLM2-135M-Instruct, 20 arithmetic questions, 3 samples each):
   corea generate --dataset arithmetic --n 20 --samples 3 --out runs/arith_cache
+through any OpenAI-compatible server (vllm serve, llama.cpp, SGLang, a hosted API, corea engine serve):
+  corea generate --dataset math500 --samples 10 --out runs/m500 --backend openai \\
+      --base-url http://127.0.0.1:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --max-concurrency 64
 """
 _EPILOG_TRAIN = """examples:
   corea train --config configs/rlcc_7b.yaml                 # the paper's settings (GPU)
@@ -182,13 +185,21 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--samples', type=int, default=1, help='answers per question (the paper: 10)')
     g.add_argument('--temperature', type=float, default=0.6, help='sampling temperature (the paper: 0.6)')
     g.add_argument('--max-new-tokens', type=int, default=512, help='longest answer in tokens')
-    g.add_argument('--backend', choices=['transformers', 'vllm'], default='transformers', help='generation engine')
+    g.add_argument('--backend', choices=['auto', 'transformers', 'ct2', 'vllm', 'openai'], default='auto',
+                   help='generation engine (auto: ct2 on a CPU when CTranslate2 is installed, else transformers)')
+    g.add_argument('--base-url', help='with --backend openai: the server, e.g. http://127.0.0.1:8000/v1')
+    g.add_argument('--max-concurrency', type=int, default=16, help='with --backend openai: requests in flight (default 16)')
+    g.add_argument('--api-key-env', default='OPENAI_API_KEY', help='with --backend openai: environment variable holding the API key')
+    g.add_argument('--shard-rows', type=int, help='rows per parquet shard written (default 256; fewer: less lost if killed)')
     t = sub.add_parser('train', formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG_TRAIN,
                        help='train an SLM with GRPO and a confidence-calibration reward (RLCC)',
                        description='Train with the settings in a YAML config (defaults: the paper\'s); extra key=value '
                                    'arguments override config fields. Delegates to corea.train.')
     t.add_argument('--config', help='YAML config file (see corea.train)')
     t.add_argument('overrides', nargs='*', help='config overrides: key=value or --key value (any TrainConfig or GRPOConfig field)')
+    e = sub.add_parser('engine', add_help=False, help='serve a local model over an OpenAI-compatible API: corea engine serve --help',
+                       description='corea engine serve [options]: see `corea engine serve --help` (corea.engine_server).')
+    e.add_argument('action', choices=['serve'], help='serve: start the OpenAI-compatible engine server')
     return ap
 
 # %% ../nbs/12_cli.ipynb #357d37b0
@@ -229,8 +240,10 @@ def _generate(a) -> int:
     try: from corea import generate
     except ImportError as e: raise CLIError(f'corea.generate is not available in this install ({e})') from e
     if not hasattr(generate, 'generate_cache'): raise CLIError('this corea.generate has no generate_cache(): update corea')
+    extra = dict(base_url=a.base_url, max_concurrency=a.max_concurrency, api_key_env=a.api_key_env) if a.backend == 'openai' else {}
+    if a.shard_rows is not None: extra['shard_rows'] = a.shard_rows
     res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
-                                  temperature=a.temperature, max_new_tokens=a.max_new_tokens, backend=a.backend)
+                                  temperature=a.temperature, max_new_tokens=a.max_new_tokens, backend=a.backend, **extra)
     print(f'wrote {a.out}' + (f': {res}' if res is not None else ''))
     return 0
 
@@ -246,8 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         a, extra = ap.parse_known_args(argv)
-        if extra and a.command != 'train': ap.parse_args(argv)         # reports the unknown arguments, as argparse does
+        if extra and a.command not in ('train', 'engine'): ap.parse_args(argv)         # reports the unknown arguments, as argparse does
         if a.command == 'train': a.train_argv = argv[argv.index('train') + 1:]   # `--key value` and `key=value` both reach corea.train
+        if a.command == 'engine': a.engine_argv = argv[argv.index('engine') + 2:]  # everything after `engine serve`
     except SystemExit as e: return int(e.code or 0)          # --help, --version, usage errors (argparse printed them)
     if a.command is None: ap.print_help(); return 0
     try:
@@ -256,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             return _simulate(read_generations(a.cache), a, a.report, f'Generations from {a.cache}', read_manifest(a.cache))
         if a.command == 'generate': return _generate(a)
         if a.command == 'train': return _train(a)
+        if a.command == 'engine': return _engine(a)
     except (CLIError, FileNotFoundError, ValueError, KeyError, ImportError) as e:
         msg = str(e).strip().strip('"').splitlines()
         if isinstance(e, ImportError) and not isinstance(e, CLIError): msg = [f'a module is missing ({e}): reinstall corea']
@@ -264,3 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f'corea {a.command}: interrupted', file=sys.stderr); return 130
     return 0
+
+# %% ../nbs/12_cli.ipynb #471410f6
+def _engine(a) -> int:
+    from corea.engine_server import serve
+    try: return int(serve(a.engine_argv) or 0)
+    except SystemExit as e: return int(e.code or 0)            # --help, or a usage error argparse has printed
