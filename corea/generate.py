@@ -91,7 +91,10 @@ class TransformersBackend:
         torch = self.torch
         pairs = [[c[-1], dict(role='assistant', content=r)] for c, r in zip(chats, responses)]
         enc = self._encode(pairs, generation_prompt=False)
-        with torch.no_grad(): h = self.model(**enc, output_hidden_states=True).hidden_states[-1].float()
+        body = self.model.get_decoder() if hasattr(self.model, 'get_decoder') else None   # no LM head: its logits over the
+        with torch.no_grad():                                                             # vocabulary cost as much again
+            h = body(**enc).last_hidden_state if body is not None else self.model(**enc, output_hidden_states=True).hidden_states[-1]
+        h = h.float()
         m = enc['attention_mask'].unsqueeze(-1).float()
         return ((h * m).sum(1) / m.sum(1)).cpu().numpy()
 
