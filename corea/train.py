@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_train.ipynb #af33a83d
 from __future__ import annotations
-import dataclasses, difflib, hashlib, json, os, re, sys
+import dataclasses, difflib, hashlib, json, os, re, signal, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -30,8 +30,9 @@ __all__ = ['VLLM_MODES', 'DATA_SOURCES', 'PRESET_TRAINING', 'CONFIG_DIR', 'LOCAL
            'accelerate_config_path', 'batch_layout', 'resolved', 'grpo_kwargs_for', 'grpo_config', 'shipped_configs',
            'find_config', 'parse_config', 'check_disjoint', 'load_deepmath_pool', 'without_questions', 'training_data',
            'question_chats', 'answer_kinds', 'grpo_dataset', 'prompt_key', 'local_reward_inputs', 'reward_names',
-           'gathered_rewards', 'CoreaGRPOTrainer', 'CalibrationCallback', 'model_path', 'build_trainer',
-           'checkpoint_to_resume', 'describe', 'main']
+           'gathered_rewards', 'CoreaGRPOTrainer', 'CalibrationCallback', 'lora_config', 'BudgetCallback',
+           'InterruptCallback', 'model_path', 'build_trainer', 'checkpoint_to_resume', 'describe', 'main',
+           'run_training']
 
 # %% ../nbs/10_train.ipynb #fb2fe0c8
 VLLM_MODES = ('off', 'colocate', 'server')
@@ -92,6 +93,13 @@ class TrainConfig:
     use_cpu: bool = False
     seed: int = 42
     report_to: str = 'none'
+    # launcher: LoRA, wall-clock budget, interrupts
+    lora_r: int = field(default=0, metadata={'help': 'LoRA rank (peft adapters on the policy); 0 = train the full weights'})
+    lora_alpha: float = field(default=32.0, metadata={'help': 'LoRA scaling alpha'})
+    lora_dropout: float = 0.0
+    lora_target_modules: str = field(default='all-linear', metadata={'help': "modules that get adapters: 'all-linear' or comma-separated names (q_proj,v_proj)"})
+    time_budget_minutes: float = field(default=0.0, metadata={'help': 'wall-clock budget: save a checkpoint and stop before a step would overrun it; 0 = none'})
+    save_on_interrupt: bool = field(default=True, metadata={'help': 'on SIGTERM/SIGINT, finish the step, save a checkpoint and stop (a second signal kills)'})
     dry_run: bool = field(default=False, metadata={'help': 'print the resolved run (model, data, GRPOConfig batch layout) and exit without training'})
     grpo_kwargs: dict | str | None = field(default=None, metadata={'help': 'other trl.GRPOConfig fields, a mapping (JSON on the command line)'})
 
@@ -103,6 +111,8 @@ class TrainConfig:
         if self.vllm not in VLLM_MODES: raise ValueError(f"vllm={self.vllm!r}: use one of {', '.join(VLLM_MODES)}.")
         if self.preset is not None: get_preset(self.preset)   # clear KeyError listing the presets
         if self.num_generations < 2: raise ValueError(f"num_generations={self.num_generations}: GRPO needs at least 2 rollouts per question.")
+        if self.lora_r < 0: raise ValueError(f"lora_r={self.lora_r}: use a positive LoRA rank, or 0 to train the full weights.")
+        if self.time_budget_minutes < 0: raise ValueError(f"time_budget_minutes={self.time_budget_minutes}: use minutes > 0, or 0 for no budget.")
 
     @property
     def reward_config(self) -> RewardConfig:
@@ -465,6 +475,62 @@ class CalibrationCallback(TrainerCallback):
         if self.every and state.global_step % self.every == 0: return self._run(state, control, model, processing_class)
         return control
 
+# %% ../nbs/10_train.ipynb #39ef4a6e
+def lora_config(cfg: TrainConfig):
+    "The peft `LoraConfig` of a run with `lora_r > 0`, else None (full fine-tuning)."
+    if not cfg.lora_r: return None
+    from peft import LoraConfig
+    tm = cfg.lora_target_modules.strip()
+    targets = tm if tm == 'all-linear' else [m.strip() for m in tm.split(',') if m.strip()]
+    if not targets: raise ValueError("lora_target_modules is empty: use 'all-linear' or module names such as q_proj,v_proj.")
+    return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, target_modules=targets, task_type='CAUSAL_LM')
+
+# %% ../nbs/10_train.ipynb #5609895c
+class BudgetCallback(TrainerCallback):
+    "Save a checkpoint and stop when another step (at the mean step time so far) would overrun `minutes` of wall-clock time."
+    def __init__(self, minutes: float, clock=time.monotonic):
+        self.seconds, self.clock, self.start, self.stopped_at = minutes * 60, clock, None, None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.start, self.steps = self.clock(), 0
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.steps += 1
+        used = self.clock() - self.start
+        if used + used / self.steps > self.seconds and not control.should_training_stop:
+            control.should_save = control.should_training_stop = True
+            self.stopped_at = state.global_step
+            print(f'corea train: time budget of {self.seconds / 60:g} min reached after step {state.global_step} '
+                  f'({used / 60:.1f} min used); saving a checkpoint and stopping (resume with resume_from_checkpoint=latest)')
+        return control
+
+# %% ../nbs/10_train.ipynb #a1a06761
+class InterruptCallback(TrainerCallback):
+    "On SIGTERM/SIGINT during training: finish the step, save a checkpoint, stop; a second signal kills at once."
+    SIGNALS = ('SIGTERM', 'SIGINT')
+    def __init__(self): self.received, self._old = None, {}
+
+    def _handle(self, signum, frame):
+        if self.received is not None:                                 # second signal: the old behaviour, now
+            signal.signal(signum, self._old.get(signum, signal.SIG_DFL)); signal.raise_signal(signum); return
+        self.received = signum
+        print(f'corea train: {signal.Signals(signum).name} received; saving a checkpoint after this step and stopping '
+              f'(send it again to stop at once)', flush=True)
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        import threading
+        if threading.current_thread() is not threading.main_thread(): return   # signals reach the main thread only
+        for name in self.SIGNALS:
+            s = getattr(signal, name); self._old[s] = signal.signal(s, self._handle)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.received is not None: control.should_save = control.should_training_stop = True
+        return control
+
+    def on_train_end(self, args, state, control, **kwargs):
+        for s, h in self._old.items(): signal.signal(s, h)
+        self._old = {}
+
 # %% ../nbs/10_train.ipynb #6221760e
 def model_path(name: str) -> str:
     "A model id or folder as given; 'smollm2' is the SmolLM2-135M-Instruct folder converted from the PyPI GGUF (cached)."
@@ -483,7 +549,10 @@ def build_trainer(cfg: TrainConfig, train_df: pd.DataFrame | None = None, eval_d
     kw = dict(args.model_init_kwargs or {})
     if c.use_cpu: kw.setdefault('dtype', torch.float32)
     args.model_init_kwargs = kw or None
-    trainer = CoreaGRPOTrainer(model=mp, args=args, train_dataset=grpo_dataset(train_df, c.few_shot), reward_config=c.reward_config)
+    trainer = CoreaGRPOTrainer(model=mp, args=args, train_dataset=grpo_dataset(train_df, c.few_shot), reward_config=c.reward_config,
+                               peft_config=lora_config(c))
+    if c.time_budget_minutes: trainer.add_callback(BudgetCallback(c.time_budget_minutes))
+    if c.save_on_interrupt: trainer.add_callback(InterruptCallback())
     if c.calibration_steps and c.calibration_n:
         cb = CalibrationCallback(eval_df.head(c.calibration_n), every=c.calibration_steps, temperature=c.calibration_temperature,
                                  max_new_tokens=c.calibration_max_new_tokens or c.max_completion_length, few_shot=c.few_shot,
@@ -524,6 +593,9 @@ def describe(cfg: TrainConfig) -> str:
         f"launch     " + (f"accelerate launch --config_file {acc.relative_to(CONFIG_DIR.parent.parent) if acc.is_relative_to(CONFIG_DIR.parent.parent) else acc} -m corea.train ..."
                           if acc else 'corea train ... (one process)'),
         f"output     {c.output_dir} (checkpoint every {c.save_steps} steps)" + (f", resume from {c.resume_from_checkpoint}" if c.resume_from_checkpoint else ''),
+        f"weights    " + (f"LoRA r={c.lora_r}, alpha {c.lora_alpha:g}, on {c.lora_target_modules}" if c.lora_r else 'full fine-tuning')
+        + (f"; stop and save after {c.time_budget_minutes:g} min" if c.time_budget_minutes else '')
+        + ('; SIGTERM/SIGINT save a checkpoint' if c.save_on_interrupt else ''),
         f"calibration every {c.calibration_steps} steps on {c.calibration_n} held-out questions at temperature {c.calibration_temperature}"
         if c.calibration_steps else "calibration off"])
 
@@ -532,14 +604,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try: cfg = parse_config(argv)
     except SystemExit as e: return int(e.code or 0)          # --help, or argparse's usage error (it printed it)
     if cfg.dry_run: print(describe(cfg)); return 0
-    trainer = build_trainer(cfg)
+    return run_training(build_trainer(cfg), cfg)
+
+def run_training(trainer: CoreaGRPOTrainer, cfg: TrainConfig) -> int:
+    "Train (resuming if asked), save the model and trainer state; the exit code: 0, or 128 + signal after an interrupt."
     ckpt = checkpoint_to_resume(cfg)
     if ckpt: print(f'corea train: resuming from {ckpt}')
     trainer.train(resume_from_checkpoint=ckpt)
     trainer.save_model(cfg.output_dir)
     trainer.save_state()                                       # trainer_state.json: the log history of every step
     if trainer.accelerator.is_main_process: print(f'corea train: saved the model and trainer_state.json to {cfg.output_dir}')
-    return 0
+    sig = next((cb.received for cb in trainer.callback_handler.callbacks if isinstance(cb, InterruptCallback)), None)
+    return 0 if sig is None else 128 + int(sig)
 
 # %% ../nbs/10_train.ipynb #aef448a5
 if __name__ == '__main__' and str(globals().get('__file__', '')).endswith('train.py'): sys.exit(main())
