@@ -41,6 +41,7 @@ class Generation:
     mean_logprob: float
     mean_prob: float
     finish_reason: str  # 'stop' (end of turn) or 'length' (max_new_tokens reached)
+    token_logprobs: list[float] | None = None  # per generated token, when the backend has them (servers return them)
 
 # %% ../nbs/07_generate.ipynb #3e387f08
 class TransformersBackend:
@@ -81,7 +82,7 @@ class TransformersBackend:
             n = int(first[i]); lpi = lp[i][mask[i]].double()
             res.append(Generation(self.tok.decode(gen[i, :n], skip_special_tokens=True), int(n_in[i]), n,
                                   float(lpi.mean()) if n else math.nan, float(lpi.exp().mean()) if n else math.nan,
-                                  'stop' if bool(is_eos[i].any()) else 'length'))
+                                  'stop' if bool(is_eos[i].any()) else 'length', lpi.tolist()))
         return res
 
     def hidden_states(self, chats: list[list[dict]], responses: list[str]) -> np.ndarray:
