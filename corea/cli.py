@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['REQUIRED', 'CLIError', 'read_generations', 'pick_llm', 'read_manifest', 'infer_param_ratio', 'systems_report',
-           'format_report', 'build_parser', 'describe_default_cache', 'main']
+           'format_report', 'build_parser', 'describe_default_cache', 'main', 'add_serve_parser']
 
 # %% ../nbs/12_cli.ipynb #eb5f3c7d
 import argparse, io, json, sys
@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    'arguments override config fields. Delegates to corea.train.')
     t.add_argument('--config', help='YAML config file (see corea.train)')
     t.add_argument('overrides', nargs='*', help='config overrides: key=value or --key value (any TrainConfig or GRPOConfig field)')
+    add_serve_parser(sub)
     return ap
 
 # %% ../nbs/12_cli.ipynb #357d37b0
@@ -256,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
             return _simulate(read_generations(a.cache), a, a.report, f'Generations from {a.cache}', read_manifest(a.cache))
         if a.command == 'generate': return _generate(a)
         if a.command == 'train': return _train(a)
+        if a.command == 'serve': return _serve(a)
     except (CLIError, FileNotFoundError, ValueError, KeyError, ImportError) as e:
         msg = str(e).strip().strip('"').splitlines()
         if isinstance(e, ImportError) and not isinstance(e, CLIError): msg = [f'a module is missing ({e}): reinstall corea']
@@ -264,3 +266,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f'corea {a.command}: interrupted', file=sys.stderr); return 130
     return 0
+
+# %% ../nbs/12_cli.ipynb #29b39f4f
+_EPILOG_SERVE = """examples:
+  corea serve --slm-url http://127.0.0.1:8001/v1 --slm-model slm --llm-url https://api.openai.com/v1 --llm-model gpt-4o-mini \\
+              --threshold 0.8 --log runs/live        # LLM key from $COREA_LLM_API_KEY
+  corea serve ... --threshold-from runs/calib --threshold-rule guaranteed:0.02,0.1 --param-ratio 4.57
+"""
+def add_serve_parser(sub) -> None:
+    "The `serve` subcommand: corea.serve's flags."
+    from corea.serve import build_parser as serve_flags
+    v = sub.add_parser('serve', formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG_SERVE,
+                       help='the cascade as an OpenAI-compatible server in front of an SLM and an LLM server',
+                       description='Serve POST /v1/chat/completions: the SLM answers with the COREA instruction; below the '
+                                   'threshold (or without a confidence) the LLM answers the original request. Every response '
+                                   'carries a `corea` object (deferred, confidence, threshold, cost); /metrics is Prometheus text; '
+                                   '--log appends every decision to a generation cache.')
+    serve_flags(v)
+
+def _serve(a) -> int:
+    from corea.serve import serve_main
+    return serve_main(a)
+
