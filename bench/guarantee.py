@@ -42,9 +42,17 @@ def main(out_path='bench/results/guarantee.md'):
                                  questions=p.question_id, n_splits=N_SPLITS, mode=mode, bound=bound, seed=11)
                 s = study_summary(st)
                 for rule in s.index:
-                    if bound == 'binomial' and rule != 'guaranteed': continue     # the other rules do not depend on the bound
-                    rows.append({'cascade': name, 'design': mode, 'rule': rule if rule != 'guaranteed' else f'guaranteed ({bound})',
-                                 'questions': p.question_id.nunique(), **s.loc[rule].drop('n_splits').to_dict()})
+                    if bound == 'binomial' and rule != 'guaranteed':
+                        continue  # the other rules do not depend on the bound
+                    rows.append(
+                        {
+                            'cascade': name,
+                            'design': mode,
+                            'rule': rule if rule != 'guaranteed' else f'guaranteed ({bound})',
+                            'questions': p.question_id.nunique(),
+                            **s.loc[rule].drop('n_splits').to_dict(),
+                        }
+                    )
         print(f"{name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     df = pd.DataFrame(rows)
     se = math.sqrt(DELTA * (1 - DELTA) / N_SPLITS)
@@ -52,12 +60,17 @@ def main(out_path='bench/results/guarantee.md'):
     lines = [
         '## Guaranteed threshold (`bench/guarantee.py`)',
         '',
-        f'`python bench/guarantee.py`: {N_SPLITS} random calibration draws per cascade, max_drop = {MAX_DROP}, delta = {DELTA}. '
+        f'`python bench/guarantee.py`: {N_SPLITS} random calibration draws per cascade, max_drop = '
+        f'{MAX_DROP}, delta = {DELTA}. '
         "Rules: `guaranteed` (corea.guarantee.certify_threshold, betting `wsr` or harm-only `binomial` p-values), "
-        "`paper` (tau = the LLM's pass@1 on the calibration set), `empirical` (cheapest threshold whose calibration drop <= max_drop). "
-        "Design `population`: half the questions drawn with replacement calibrate, the drop is measured on all questions (the true risk; "
-        "the violation rate must be <= delta). Design `split`: a random half calibrates, the other half tests (test noise included). "
-        "`cost_saving` = 1 - cascade cost / LLM-alone cost (negative: the cascade pays for the SLM and defers almost everything). "
+        "`paper` (tau = the LLM's pass@1 on the calibration set), `empirical` (cheapest threshold whose "
+        "calibration drop <= max_drop). "
+        "Design `population`: half the questions drawn with replacement calibrate, the drop is measured on "
+        "all questions (the true risk; "
+        "the violation rate must be <= delta). Design `split`: a random half calibrates, the other half tests "
+        "(test noise included). "
+        "`cost_saving` = 1 - cascade cost / LLM-alone cost (negative: the cascade pays for the SLM and defers "
+        "almost everything). "
         "Real cascades and their caveats: nbs/22 and nbs/07a.",
         '',
         f'Largest violation rate of the guaranteed rule (population design): {g.violation_rate.max():.3f} '
@@ -65,7 +78,8 @@ def main(out_path='bench/results/guarantee.md'):
         f'Wall time {time.perf_counter() - t0:.0f} s, load average {os.getloadavg()[0]:.2f}.',
         '',
         md_table(df),
-        '']
+        '',
+    ]
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     Path(out_path).write_text('\n'.join(lines))
     return df
