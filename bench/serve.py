@@ -195,7 +195,8 @@ def main(out_path='bench/results/serve.md'):
         f'| through `corea serve` | {N} | {len(ok)} | {n_def} | {wall:.1f} s | {N / wall:.2f} req/s '
         f'({(N / wall) / (N / base_wall):.2f}x) | {pct(added, 50):.1f} / {pct(added, 99):.1f} ms |',
         '',
-        "On this shared machine the load, not the proxy, sets the wall times (compare the load averages): read the throughput ratio as 'the proxy is not the bottleneck', not as a speedup. ",
+        "On this shared machine the load, not the proxy, sets the wall times (compare the load averages): "
+        "read the throughput ratio as 'the proxy is not the bottleneck', not as a speedup. ",
         f'Added latency = the client\'s latency minus the upstream time the proxy measured (both calls): '
         f'HTTP, validation, '
         f'parsing, metering and logging. Log: {rows} rows for {N} requests ({n_def} with an LLM row), '
