@@ -7,7 +7,7 @@ Run: python bench/cascade.py
 import os, platform, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from corea.cascade import simulate, sweep, candidate_thresholds
+from corea.cascade import simulate, sweep, candidate_thresholds, PAPER_PARAM_RATIO
 
 def best_of(fn, repeat=5):
     ts = []
@@ -25,7 +25,7 @@ def main():
     s_ok = rng.random(n) < np.nan_to_num(conf, nan=0.3) * 0.9
     l_ok = rng.random(n) < 0.8
     s_cost = rng.integers(200, 2000, n).astype(float)
-    l_cost = s_cost * 32 / 7 * rng.uniform(0.8, 1.2, n)
+    l_cost = s_cost * PAPER_PARAM_RATIO * rng.uniform(0.8, 1.2, n)
     df = pd.DataFrame(dict(confidence=conf, slm_correct=s_ok, llm_correct=l_ok, slm_cost=s_cost, llm_cost=l_cost))
     thresholds = candidate_thresholds(conf)
 

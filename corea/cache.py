@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_cache.ipynb #cec05576
 from __future__ import annotations
-import fcntl, hashlib, json, os, time, uuid
+import fcntl, hashlib, json, os, tempfile, time, uuid
 from pathlib import Path
 from typing import Iterable
 
@@ -14,9 +14,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 # %% auto #0
-__all__ = ['CACHE_SCHEMA', 'CACHE_COLUMNS', 'KEY_COLUMNS', 'MANIFEST_VOLATILE', 'normalize_rows', 'dataset_hash', 'make_manifest',
-           'manifest_diff', 'ManifestMismatchError', 'GenerationCache', 'read_cache', 'default_cache_path',
-           'load_default_cache']
+__all__ = ['CACHE_SCHEMA', 'CACHE_COLUMNS', 'KEY_COLUMNS', 'GENERATION_COLUMNS', 'MANIFEST_VOLATILE', 'GENERATION_FILE_TYPES',
+           'coerce_bool', 'validate_generations', 'normalize_rows', 'dataset_hash', 'make_manifest', 'manifest_diff',
+           'ManifestMismatchError', 'GenerationCache', 'read_cache', 'read_generations', 'check_output_path',
+           'default_cache_path', 'load_default_cache']
 
 # %% ../nbs/06_cache.ipynb #bdc4375a
 CACHE_SCHEMA = pa.schema([
@@ -28,31 +29,94 @@ CACHE_COLUMNS = tuple(CACHE_SCHEMA.names)
 KEY_COLUMNS = ('dataset', 'question_id', 'sample', 'model', 'method')
 _OPTIONAL = {'response': None, 'answer': None, 'confidence': np.nan, 'confidence_reason': None, 'mean_logprob': np.nan}
 
+# %% ../nbs/06_cache.ipynb #5c250b97
+GENERATION_COLUMNS = ('dataset', 'question_id', 'sample', 'model', 'method', 'confidence', 'correct', 'n_in', 'n_out')
+_TRUE, _FALSE = frozenset({'true', 'yes', '1', '1.0'}), frozenset({'false', 'no', '0', '0.0'})
+
+def _bad(source: str, col: str, i: int, v, rule: str) -> ValueError:
+    return ValueError(f"{source}: column {col!r}, row {i}: {v!r} {rule}")
+
+def _as_bool(v):
+    "True/False for the usual spellings of a boolean, None for anything else."
+    if isinstance(v, (bool, np.bool_)): return bool(v)
+    if isinstance(v, (int, np.integer, float, np.floating)) and not isinstance(v, bool): return {1: True, 0: False}.get(v) if v == v else None
+    if isinstance(v, str): return True if v.strip().lower() in _TRUE else False if v.strip().lower() in _FALSE else None
+    return None
+
+def coerce_bool(s: pd.Series, source: str, column: str = 'correct') -> pd.Series:
+    "`s` as booleans, reading the usual spellings; anything else is a ValueError naming `column`, the row, the value and `source`."
+    s = pd.Series(s)
+    if s.dtype == bool: return s
+    out = s.map(_as_bool)
+    if out.isna().any():
+        i = int(np.flatnonzero(out.isna().to_numpy())[0])
+        raise _bad(source, column, i, s.iloc[i], "is not a boolean: write True/False (also read: true/false, yes/no, 1/0, 1.0/0.0)")
+    return out.astype(bool)
+
+def _number_column(s: pd.Series, col: str, source: str) -> pd.Series:
+    "float64, NaN where missing; a value that is not a number (a word, a boolean) is refused."
+    is_bool = s.map(lambda v: isinstance(v, (bool, np.bool_))) if s.dtype == object else pd.Series(s.dtype == bool, index=s.index)
+    x = pd.to_numeric(s.where(~is_bool), errors='coerce').astype('float64')
+    lost = (x.isna() & s.notna()) | is_bool
+    if lost.any():
+        i = int(np.flatnonzero(lost.to_numpy())[0])
+        raise _bad(source, col, i, s.iloc[i], "is not a number")
+    return x
+
+def _count_column(s: pd.Series, col: str, source: str) -> pd.Series:
+    "int64; missing, fractional or negative values are refused."
+    x = _number_column(s, col, source)
+    for bad, rule in ((x.isna(), "is missing: every row needs it (estimate token counts if you must, and say how in the manifest)"),
+                      (~np.isfinite(x.fillna(0)) | (x.fillna(0) % 1 != 0), "is not a whole number"),
+                      (x.fillna(0) < 0, "is negative: counts and sample indices are >= 0")):
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise _bad(source, col, i, s.iloc[i], rule)
+    return x.astype('int64')
+
+def validate_generations(df: pd.DataFrame, source: str = 'rows') -> pd.DataFrame:
+    "A checked copy of generation rows: keys present, `correct` boolean, confidence in [0, 1] or NaN, counts whole and >= 0, no key twice."
+    if not isinstance(df, pd.DataFrame): raise TypeError(f"{source}: expected a pandas DataFrame of rows, got {type(df).__name__}.")
+    missing = [c for c in GENERATION_COLUMNS if c not in df.columns]
+    if missing: raise ValueError(f"{source} is not a generation cache: missing column(s) {', '.join(missing)} "
+                                 f"(a cache row has {', '.join(GENERATION_COLUMNS)}, ...; see corea.cache)")
+    df = df.copy()
+    for c in ('dataset', 'question_id', 'model', 'method'):
+        bad = df[c].isna() | (df[c].astype(str).str.strip() == '')
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise _bad(source, c, i, df[c].iloc[i], f"is missing: every row needs its key {list(KEY_COLUMNS)}")
+        df[c] = df[c].astype(str)
+    for c in ('sample', 'n_in', 'n_out'): df[c] = _count_column(df[c], c, source)
+    df['correct'] = coerce_bool(df['correct'], source)
+    for c in ('confidence', 'mean_logprob'):
+        if c in df.columns: df[c] = _number_column(df[c], c, source)
+    bad = df['confidence'].notna() & ~df['confidence'].between(0, 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise _bad(source, 'confidence', i, df['confidence'].iloc[i], "lies outside [0, 1]: store an out-of-range confidence as NaN "
+                   "(with confidence_reason='out_of_range')")
+    dup = df.duplicated(list(KEY_COLUMNS))
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        key = {c: (int(df[c].iloc[i]) if c == 'sample' else df[c].iloc[i]) for c in KEY_COLUMNS}
+        raise ValueError(f"{source}: row {i} repeats the key {key} "
+                         f"({int(dup.sum())} rows repeat a key {list(KEY_COLUMNS)}); each (question, sample, model, method) must appear once.")
+    return df
+
 # %% ../nbs/06_cache.ipynb #819910da
 def _none_if_na(v): return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)
 
-def normalize_rows(df: pd.DataFrame) -> pd.DataFrame:
-    "`df` in the cache schema (columns in order, then any extra columns), validated."
+def normalize_rows(df: pd.DataFrame, source: str = 'rows') -> pd.DataFrame:
+    "`df` in the cache schema (columns in order, then any extra columns), checked by `validate_generations`."
     if not isinstance(df, pd.DataFrame): raise TypeError(f"expected a pandas DataFrame of rows, got {type(df).__name__}.")
     df = df.copy()
     for c, v in _OPTIONAL.items():
         if c not in df.columns: df[c] = v
     missing = [c for c in CACHE_COLUMNS if c not in df.columns]
     if missing: raise ValueError(f"rows lack the columns {missing}; a cache row needs {list(CACHE_COLUMNS)} (response, answer, confidence, confidence_reason, mean_logprob may be left out).")
-    for c in ('dataset', 'question_id', 'model', 'method'):
-        if df[c].isna().any(): raise ValueError(f"column {c!r} has missing values; every row needs its key {list(KEY_COLUMNS)}.")
-        df[c] = df[c].astype(str)
+    df = validate_generations(df, source)
     for c in ('response', 'answer', 'confidence_reason'): df[c] = [_none_if_na(v) for v in df[c]]
-    for c in ('sample', 'n_in', 'n_out'):
-        if df[c].isna().any(): raise ValueError(f"column {c!r} has missing values; token counts and sample indices are required (estimate tokens if you must, and say how in the manifest).")
-        df[c] = df[c].astype('int64')
-        if (df[c] < 0).any(): raise ValueError(f"column {c!r} has negative values.")
-    df['correct'] = df['correct'].astype(bool)
-    for c in ('confidence', 'mean_logprob'): df[c] = pd.to_numeric(df[c], errors='raise').astype('float64')
-    bad = df['confidence'].notna() & ~df['confidence'].between(0, 1)
-    if bad.any(): raise ValueError(f"{int(bad.sum())} confidences lie outside [0, 1] (first {df.loc[bad, 'confidence'].iloc[0]}); store an out-of-range confidence as NaN with confidence_reason='out_of_range'.")
-    dup = df.duplicated(list(KEY_COLUMNS))
-    if dup.any(): raise ValueError(f"{int(dup.sum())} rows repeat a key {list(KEY_COLUMNS)} (first {tuple(df.loc[dup, list(KEY_COLUMNS)].iloc[0])}); each (question, sample, model, method) must appear once.")
     extra = [c for c in df.columns if c not in CACHE_COLUMNS]
     return df[list(CACHE_COLUMNS) + extra].reset_index(drop=True)
 
@@ -111,15 +175,23 @@ class GenerationCache:
         self.path = Path(path)
         self.data_dir, self.hidden_dir, self.manifest_path = self.path/'data', self.path/'hidden', self.path/'manifest.json'
         self._keys, self._seen_shards = set(), set()
+        self._pending = None                       # a new cache's manifest, written with its first rows
         if manifest is not None: self._open_for_writing(manifest)
         elif not self.path.exists(): raise FileNotFoundError(f"{self.path}: no cache here; pass manifest=... to create one, or check the path.")
+        elif self.manifest is None and self.shards(): raise self._orphan_error()
+
+    def _orphan_error(self) -> ValueError:
+        return ValueError(f"{self.path} holds {len(self.shards())} shards but no manifest.json: nobody can tell how those rows were made, "
+                          f"so corea will not read or extend them. Fix: restore manifest.json, or write to a new cache path.")
 
     def _open_for_writing(self, manifest: dict) -> None:
+        check_output_path(self.path, 'folder')
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self._lock():
             old = self.manifest
             if old is None:
-                _atomic_write_json(self.manifest_path, {**manifest, 'created_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())})
+                if self.shards(): raise self._orphan_error()
+                self._pending = {**manifest, 'created_at': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
                 return
             diff = manifest_diff(old, manifest)
             if diff:
@@ -129,8 +201,12 @@ class GenerationCache:
 
     @property
     def manifest(self) -> dict | None:
-        "The manifest on disk (None if the cache has none)."
-        return json.loads(self.manifest_path.read_text()) if self.manifest_path.exists() else None
+        "The manifest on disk (None if the cache has none, e.g. a new cache before its first rows)."
+        if not self.manifest_path.exists(): return None
+        try: return json.loads(self.manifest_path.read_text(encoding='utf-8'))
+        except (ValueError, UnicodeDecodeError) as e:
+            raise ValueError(f"{self.manifest_path} is not valid JSON ({str(e).splitlines()[0]}): it was truncated or edited. "
+                             f"Fix: restore it from a copy, or write to a new cache path.") from None
 
     def _lock(self):
         self.path.mkdir(parents=True, exist_ok=True)
@@ -143,9 +219,17 @@ class GenerationCache:
         "The committed parquet shards, in write order (temporary files excluded)."
         return sorted(self.data_dir.glob('part-*.parquet')) if self.data_dir.exists() else []
 
+    def _check_shard(self, s: Path) -> None:
+        "Refuse a shard that is not in the cache schema (a stray file dropped into data/)."
+        try: names = pq.read_schema(s).names
+        except Exception as e: raise ValueError(f"{s}: not a readable parquet shard ({type(e).__name__}); move it out of {self.data_dir}.") from None
+        missing = [c for c in CACHE_COLUMNS if c not in names]
+        if missing: raise ValueError(f"{s}: a stray shard, not in the cache schema (it lacks {missing}); move it out of {self.data_dir}.")
+
     def _refresh_keys(self) -> None:
         for s in self.shards():
             if s.name in self._seen_shards: continue
+            self._check_shard(s)
             t = pq.read_table(s, columns=list(KEY_COLUMNS))
             self._keys.update(zip(*(t.column(c).to_pylist() for c in KEY_COLUMNS)))
             self._seen_shards.add(s.name)
@@ -157,12 +241,17 @@ class GenerationCache:
 
     def append(self, rows: pd.DataFrame, hidden: np.ndarray | None = None) -> Path:
         "Write `rows` (and optional hidden states, one row each) as one new shard; refuses keys already cached."
-        if self.manifest is None: raise ValueError(f"{self.path} has no manifest; open it with GenerationCache(path, manifest=...) before writing.")
-        rows = normalize_rows(rows)
+        if self.manifest is None and self._pending is None: raise ValueError(f"{self.path} has no manifest; open it with GenerationCache(path, manifest=...) before writing.")
+        rows = normalize_rows(rows, f'rows for {self.path}')
         if hidden is not None:
             hidden = np.asarray(hidden)
             if hidden.ndim != 2 or len(hidden) != len(rows): raise ValueError(f"hidden must be a 2-D array with one row per cache row ({len(rows)}), got shape {hidden.shape}.")
         with self._lock():
+            if self._pending is not None:                # the first rows of a new cache: its manifest now, not before
+                old = self.manifest
+                if old is None: _atomic_write_json(self.manifest_path, self._pending)
+                elif manifest_diff(old, self._pending): raise ManifestMismatchError(f"{self.path} got another manifest from another writer meanwhile; write to a new cache path.")
+                self._pending = None
             self._refresh_keys()
             keys = list(zip(*(rows[c].tolist() for c in KEY_COLUMNS)))
             dup = [k for k in keys if k in self._keys]
@@ -182,6 +271,10 @@ class GenerationCache:
         "All rows, shard by shard in write order, in the cache schema (plus extra columns)."
         shards = self.shards()
         if not shards: return CACHE_SCHEMA.empty_table().to_pandas()[list(columns or CACHE_COLUMNS)]
+        if self.manifest is None and self._pending is None: raise self._orphan_error()
+        for s in shards: self._check_shard(s)
+        stray = [p.name for p in self.data_dir.glob('*.parquet') if not p.name.startswith(('.', 'part-'))]
+        if stray: raise ValueError(f"{self.data_dir} holds parquet files that are not shards of this cache ({', '.join(stray)}); move them out.")
         df = pd.concat([pq.read_table(s, columns=columns).to_pandas() for s in shards], ignore_index=True)
         return df
 
@@ -214,12 +307,52 @@ class GenerationCache:
         return f"GenerationCache({str(self.path)!r}: {len(self)} rows in {len(self.shards())} shards, model={m.get('model')!r}, dataset={m.get('dataset')!r})"
 
 def read_cache(path: str | Path) -> pd.DataFrame:
-    "Rows of a cache folder, of its `data/` directory, or of a single parquet file."
+    "Rows of a cache folder, of its `data/` directory, or of a single parquet file, checked by `validate_generations`."
     p = Path(path)
-    if p.is_file(): return pq.read_table(p).to_pandas()
-    if (p/'data').is_dir() or (p/'manifest.json').exists(): return GenerationCache(p).read()
-    if p.is_dir(): return GenerationCache(p.parent).read() if p.name == 'data' else pd.read_parquet(p)
-    raise FileNotFoundError(f"{p}: no cache, parquet dataset or parquet file here.")
+    if p.is_file(): df = pq.read_table(p).to_pandas()
+    elif (p/'data').is_dir() or (p/'manifest.json').exists(): df = GenerationCache(p).read()
+    elif p.is_dir(): df = GenerationCache(p.parent).read() if p.name == 'data' else pd.read_parquet(p)
+    else: raise FileNotFoundError(f"{p}: no cache, parquet dataset or parquet file here.")
+    return validate_generations(df, str(p))
+
+# %% ../nbs/06_cache.ipynb #be21c157
+GENERATION_FILE_TYPES = ('.parquet', '.jsonl', '.json', '.csv')
+_KEY_TEXT = {c: str for c in ('dataset', 'question_id', 'model', 'method')}
+
+def _read_file(p: Path) -> pd.DataFrame:
+    if p.suffix == '.parquet': return pq.read_table(p).to_pandas()
+    if p.suffix == '.csv': return pd.read_csv(p, dtype=_KEY_TEXT)
+    return pd.read_json(p, lines=p.suffix == '.jsonl', dtype=False, convert_dates=False)    # ids stay as written ('007' is not 7)
+
+def read_generations(path: str | Path) -> pd.DataFrame:
+    "Generation rows from a cache folder or a .parquet, .jsonl, .json or .csv file, checked by `validate_generations`."
+    p = Path(path)
+    if not p.exists(): raise FileNotFoundError(f"no such file or folder: {p}")
+    if p.is_dir(): df = read_cache(p)
+    elif p.suffix not in GENERATION_FILE_TYPES:
+        raise ValueError(f"{p}: unknown file type {p.suffix!r}: give a cache folder or a {', '.join(GENERATION_FILE_TYPES)} file")
+    else:
+        try: df = _read_file(p)
+        except Exception as e:
+            raise ValueError(f"could not read {p} ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+        df = validate_generations(df, str(p))
+    if df.empty: raise ValueError(f"{p} has no rows")
+    return df
+
+# %% ../nbs/06_cache.ipynb #fda355c8
+def check_output_path(path: str | Path, kind: str = 'folder') -> Path:
+    "`path` if a `kind` ('folder' or 'file') can be written there, else a one-line ValueError naming the path and the fix."
+    if kind not in ('folder', 'file'): raise ValueError(f"kind={kind!r}: use 'folder' or 'file'.")
+    p = Path(path).expanduser()
+    if kind == 'folder' and p.exists() and not p.is_dir(): raise ValueError(f"{p} is a file, not a folder: give a folder path (a new one, or a cache to resume).")
+    if kind == 'file' and p.is_dir(): raise ValueError(f"{p} is a folder, not a file: give a file path such as {p/'report.html'}.")
+    a = p if kind == 'folder' else p.parent
+    while not a.exists() and a != a.parent: a = a.parent
+    if not a.is_dir(): raise ValueError(f"{p} lies under {a}, which is a file: nothing can be written there; choose another path.")
+    try:
+        with tempfile.TemporaryFile(dir=a): pass
+    except OSError as e: raise ValueError(f"{p}: cannot write in {a} ({e.strerror or type(e).__name__}); choose a folder you can write to.") from None
+    return p
 
 # %% ../nbs/06_cache.ipynb #73bcb691
 def default_cache_path() -> Path:
@@ -231,4 +364,4 @@ def load_default_cache() -> pd.DataFrame:
     "Rows of the shipped default cache (real SmolLM2-135M generations on corea's arithmetic questions)."
     p = default_cache_path()
     if not (p/'manifest.json').exists(): raise FileNotFoundError(f"{p}: the default cache is missing from this install; reinstall corea, or rebuild it from a source checkout with `python bench/make_default_cache.py` (see nbs/07_generate.ipynb).")
-    return GenerationCache(p).read()
+    return validate_generations(GenerationCache(p).read(), str(p))

@@ -237,8 +237,14 @@ def router_targets(rows: pd.DataFrame, k: int = 8, min_samples: int | None = Non
     t['accuracy'] = t.n_correct / t.n_samples
     return t
 
-def router_sft_dataset(rows: pd.DataFrame, questions: pd.DataFrame, k: int = 8, min_samples: int | None = None, decimals: int = 3) -> pd.DataFrame:
-    "The router's SFT data in TRL prompt-completion format: DataFrame[dataset, question_id, prompt, completion, accuracy, n_samples]."
+def _as_chat(prompt: str, completion: str | None = None) -> list[dict]:
+    "A router prompt (and completion) as chat messages: the paper trains its router on ShareGPT-format conversations."
+    if completion is None: return [{'role': 'user', 'content': prompt}]
+    return [{'role': 'assistant', 'content': completion}]
+
+def router_sft_dataset(rows: pd.DataFrame, questions: pd.DataFrame, k: int = 8, min_samples: int | None = None,
+                       decimals: int = 3, chat: bool = True) -> pd.DataFrame:
+    "The router's SFT data in TRL prompt-completion format (chat messages unless chat=False), one row per question."
     t = router_targets(rows, k, min_samples)
     if missing := {'id', 'question'} - set(questions.columns): raise ValueError(f"questions lack {sorted(missing)}; pass a benchmark frame (corea.data.load_benchmark).")
     q = questions.assign(id=questions['id'].astype(str)).drop_duplicates('id').set_index('id')
@@ -247,8 +253,10 @@ def router_sft_dataset(rows: pd.DataFrame, questions: pd.DataFrame, k: int = 8, 
     ch = q['choices'] if 'choices' in q else pd.Series(None, index=q.index)
     prompts = [router_prompt(q.at[i, 'question'], None if ch[i] is None or (np.ndim(ch[i]) == 0 and pd.isna(ch[i])) else list(ch[i]))
                for i in t.question_id.astype(str)]
-    return pd.DataFrame(dict(dataset=t.dataset, question_id=t.question_id, prompt=prompts,
-                             completion=[format_probability(a, decimals) for a in t.accuracy], accuracy=t.accuracy, n_samples=t.n_samples))
+    completions = [format_probability(a, decimals) for a in t.accuracy]
+    if chat: prompts, completions = [_as_chat(p) for p in prompts], [_as_chat('', c) for c in completions]
+    return pd.DataFrame(dict(dataset=t.dataset, question_id=t.question_id, prompt=prompts, completion=completions,
+                             accuracy=t.accuracy, n_samples=t.n_samples))
 
 # %% ../nbs/09_confidence.ipynb #6d96779d
 _ROUTER_NUM = re.compile(r'[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:\s*/\s*(?:\d+(?:\.\d*)?|\.\d+)|\s*\\?%)?')
@@ -264,17 +272,26 @@ def parse_router_output(text: str | None) -> tuple[float | None, str | None]:
     return parse_confidence(s.lstrip('+'))
 
 # %% ../nbs/09_confidence.ipynb #abf75b27
-ROUTER_SFT_DEFAULTS = dict(num_train_epochs=3, learning_rate=1e-5, per_device_train_batch_size=8, gradient_accumulation_steps=1,
-                           lr_scheduler_type='cosine', warmup_ratio=0.03, max_length=1024, completion_only_loss=True,
-                           logging_steps=10, save_strategy='no', report_to='none')
+ROUTER_SFT_DEFAULTS = dict(num_train_epochs=2, per_device_train_batch_size=8, gradient_accumulation_steps=4,  # App. A.2
+                           learning_rate=1e-5, lr_scheduler_type='cosine', warmup_ratio=0.03, max_length=1024,
+                           completion_only_loss=True, logging_steps=10, save_strategy='no', report_to='none')
+
+def _sft_fields() -> set:
+    import inspect
+    from trl import SFTConfig
+    return set(inspect.signature(SFTConfig).parameters)
 
 def router_sft_config(output_dir: str | Path, **overrides):
-    "A `trl.SFTConfig` for router SFT: `ROUTER_SFT_DEFAULTS` with `overrides` (any SFTConfig field)."
+    "A `trl.SFTConfig` for router SFT: `ROUTER_SFT_DEFAULTS` with `overrides` (any SFTConfig field); CPU-safe."
+    import torch
     from trl import SFTConfig
-    kw = {**ROUTER_SFT_DEFAULTS, **overrides}
-    if 'warmup_ratio' in kw and 'warmup_steps' not in overrides:
-        import inspect
-        if 'warmup_ratio' not in inspect.signature(SFTConfig).parameters: kw.pop('warmup_ratio')
+    kw, fields = {**ROUTER_SFT_DEFAULTS, **overrides}, _sft_fields()
+    if 'warmup_ratio' in kw and 'warmup_ratio' not in fields:   # transformers 5: a float warmup_steps < 1 is the ratio
+        ratio = kw.pop('warmup_ratio')
+        kw.setdefault('warmup_steps', ratio)
+    if not torch.cuda.is_available():                            # TRL defaults to bf16, which a CPU run refuses
+        kw.setdefault('bf16', False)
+        kw.setdefault('use_cpu', True)
     return SFTConfig(output_dir=str(output_dir), **kw)
 
 def train_router(dataset: pd.DataFrame, model: str | Path, output_dir: str | Path, save: bool = True, **config_overrides):
@@ -297,7 +314,8 @@ def train_router(dataset: pd.DataFrame, model: str | Path, output_dir: str | Pat
 class Router(ConfidenceSource):
     "A fine-tuned router: reads the question only and outputs the probability that the SLM will answer it correctly."
     name = 'router'
-    def __init__(self, model, tokenizer=None, max_new_tokens: int = 8, batch_size: int = 16, device: str | None = None):
+    def __init__(self, model, tokenizer=None, max_new_tokens: int = 8, batch_size: int = 16, device: str | None = None,
+                 chat: bool = True):
         if isinstance(model, (str, Path)):
             from corea.models import load_causal_lm
             model, tokenizer = load_causal_lm(model, dtype='float32', device=device)
@@ -305,6 +323,7 @@ class Router(ConfidenceSource):
         tokenizer.padding_side = 'left'
         if tokenizer.pad_token is None: tokenizer.pad_token = tokenizer.eos_token
         self.model, self.tok, self.max_new_tokens, self.batch_size, self.predictions = model, tokenizer, max_new_tokens, batch_size, None
+        self.chat = chat                                     # trained on chat messages (router_sft_dataset's default)
 
     @classmethod
     def from_predictions(cls, predictions: pd.DataFrame) -> Router:
@@ -321,11 +340,15 @@ class Router(ConfidenceSource):
         if missing := {'id', 'question'} - set(questions.columns): raise ValueError(f"questions lack {sorted(missing)}; pass a benchmark frame.")
         ch = questions['choices'] if 'choices' in questions else [None] * len(questions)
         prompts = [router_prompt(q, None if c is None or (np.ndim(c) == 0 and pd.isna(c)) else list(c)) for q, c in zip(questions['question'], ch)]
+        if self.chat:
+            chat = lambda p: self.tok.apply_chat_template(_as_chat(p), tokenize=False, add_generation_prompt=True)
+            prompts = [chat(p) for p in prompts]
         dev, out = next(self.model.parameters()).device, []
         eos = self.tok.eos_token_id
         self.model.eval()
         for i in range(0, len(prompts), self.batch_size):
-            enc = self.tok(prompts[i:i + self.batch_size], return_tensors='pt', padding=True).to(dev)
+            enc = self.tok(prompts[i:i + self.batch_size], return_tensors='pt', padding=True,
+                           add_special_tokens=not self.chat).to(dev)
             with torch.no_grad():
                 gen = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=False, pad_token_id=self.tok.pad_token_id)
             new = gen[:, enc['input_ids'].shape[1]:]

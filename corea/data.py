@@ -14,8 +14,8 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['BENCHMARKS', 'SCHEMA', 'GPQA_PASSWORD', 'NORMALISERS', 'ARITHMETIC_LEVEL_SIZES', 'DEMONSTRATIONS', 'shared_data_dir',
-           'Benchmark', 'answer_kind', 'validate_benchmark', 'load_jsonl_benchmark', 'load_gpqa', 'normalise_records',
-           'load_benchmark', 'deepmath_splits', 'make_arithmetic_questions', 'few_shot_messages']
+           'Benchmark', 'infer_answer_kind', 'answer_kind', 'validate_benchmark', 'load_jsonl_benchmark', 'load_gpqa',
+           'normalise_records', 'load_benchmark', 'deepmath_splits', 'make_arithmetic_questions', 'few_shot_messages']
 
 # %% ../nbs/04_data.ipynb #eeb9fd1f
 def shared_data_dir(required: bool = True) -> Path | None:
@@ -55,6 +55,17 @@ BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in [
     Benchmark('commonsenseqa', 'tau/commonsense_qa', None, 'validation', 'commonsenseqa_dev.jsonl', 'choice', 'CommonsenseQA dev (OOD non-math)'),
 ]}
 
+def infer_answer_kind(questions: pd.DataFrame, name: str | None = None) -> str:
+    "The answer kind of `questions`: the benchmark's own if `name` is one, else 'choice' when any row has `choices`, else 'math'."
+    if name:
+        try: return answer_kind(name)
+        except KeyError: pass
+    return _kind_from_choices(questions)
+
+def _kind_from_choices(questions: pd.DataFrame) -> str:
+    ch = questions['choices'] if 'choices' in questions else []
+    return 'choice' if any(c is not None and not (isinstance(c, float) and c != c) for c in ch) else 'math'
+
 def answer_kind(name: str) -> str:
     "How answers of benchmark `name` are graded: 'math' or 'choice' (arithmetic questions are 'math')."
     key = name.lower().replace('-', '').replace('_', '')
@@ -66,6 +77,15 @@ def answer_kind(name: str) -> str:
 # %% ../nbs/04_data.ipynb #f467da8d
 SCHEMA = ('id', 'question', 'answer', 'choices', 'source')
 
+def _question_rule(question, answer, choices) -> str | None:
+    "The rule a benchmark row breaks (question a non-empty string, answer a non-empty string, choices None or >= 2 strings), else None."
+    if not isinstance(question, str) or not question.strip(): return f"the question must be a non-empty string, got {type(question).__name__} {str(question)[:40]!r}"
+    if not isinstance(answer, str) or not answer.strip(): return f"the answer must be a non-empty string, got {answer!r}"
+    if choices is None: return None
+    if not isinstance(choices, (list, tuple)) and type(choices).__name__ != 'ndarray': return f"choices must be a list of option texts or null, got {type(choices).__name__}"
+    if len(choices) < 2 or not all(isinstance(c, str) and c.strip() for c in choices): return f"choices must be 2 or more non-empty strings, got {list(choices)!r:.80}"
+    return None
+
 def validate_benchmark(df: pd.DataFrame, where: str = 'frame') -> pd.DataFrame:
     "Check that `df` is in the benchmark schema (ids unique, answers present, letters index choices); return it."
     missing = [c for c in SCHEMA if c not in df.columns]
@@ -75,6 +95,8 @@ def validate_benchmark(df: pd.DataFrame, where: str = 'frame') -> pd.DataFrame:
         raise ValueError(f"{where}: duplicate id {dup!r}; ids must be unique.")
     bad = df['question'].isna() | df['answer'].isna()
     if bad.any(): raise ValueError(f"{where}: {int(bad.sum())} rows lack a question or an answer (first id {df.loc[bad, 'id'].iloc[0]!r}).")
+    for i, (q, ans, ch) in enumerate(zip(df['question'], df['answer'], df['choices'])):
+        if (rule := _question_rule(q, ans, ch)): raise ValueError(f"{where}: row {i} (id {df['id'].iloc[i]!r}): {rule}.")
     for i, (ans, ch) in enumerate(zip(df['answer'], df['choices'])):
         if ch is not None and not (isinstance(ans, str) and len(ans) == 1 and 0 <= ord(ans.upper()) - 65 < len(ch)):
             raise ValueError(f"{where}: row {i} has choices but answer {ans!r} is not a letter indexing them.")
@@ -85,16 +107,22 @@ def load_jsonl_benchmark(path: str | Path, source: str | None = None) -> pd.Data
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: no such file; give the path of a JSONL file in the benchmark schema.")
     rows = []
-    with path.open(encoding='utf-8') as f:
-        for n, line in enumerate(f, 1):
+    with path.open('rb') as f:
+        for n, raw in enumerate(f, 1):
+            try: line = raw.decode('utf-8-sig' if n == 1 else 'utf-8')
+            except UnicodeDecodeError as e: raise ValueError(f"{path}:{n}: not UTF-8 text (byte {raw[e.start]:#04x} at column {e.start + 1}); save the file as UTF-8.") from None
             if not line.strip(): continue
             try: rec = json.loads(line)
             except json.JSONDecodeError as e: raise ValueError(f"{path}:{n}: not valid JSON ({e.msg}); each line must be one JSON object.") from None
             if not isinstance(rec, dict): raise ValueError(f"{path}:{n}: expected a JSON object per line.")
             miss = [k for k in ('id', 'question', 'answer') if k not in rec]
             if miss: raise ValueError(f"{path}:{n}: missing keys {miss}; a benchmark line needs {list(SCHEMA)}.")
-            rows.append({'id': str(rec['id']), 'question': rec['question'], 'answer': str(rec['answer']),
+            ans = rec['answer']
+            ans = str(ans) if isinstance(ans, (int, float)) and not isinstance(ans, bool) else ans      # 42 -> '42'; null stays null
+            if (rule := _question_rule(rec['question'], ans, rec.get('choices'))): raise ValueError(f"{path}:{n}: {rule}.")
+            rows.append({'id': str(rec['id']), 'question': rec['question'], 'answer': ans,
                          'choices': rec.get('choices'), 'source': rec.get('source') or source or path.stem})
+    if not rows: raise ValueError(f"{path}: the file holds no questions; a benchmark file has one JSON object per line with keys {list(SCHEMA)}.")
     return validate_benchmark(pd.DataFrame(rows, columns=list(SCHEMA)), str(path))
 
 # %% ../nbs/04_data.ipynb #08b92a9a
@@ -171,7 +199,7 @@ def normalise_records(name: str, records: Iterable[dict], dedupe: bool = False) 
 
 # %% ../nbs/04_data.ipynb #5c9f780b
 def load_benchmark(name: str, source: str = 'local', path: str | Path | None = None, limit: int | None = None) -> pd.DataFrame:
-    "Benchmark `name` in the schema: from the shared folder (`'local'`), a JSONL `path`, or Hugging Face (`'hf'`)."
+    "Benchmark `name` in the schema: from the shared folder (`'local'`), a JSONL `path`, or Hugging Face (`'hf'`; for GPQA its datasets cache holds the questions in plain text)."
     if path is not None: df = load_jsonl_benchmark(path)
     else:
         if name not in BENCHMARKS: raise KeyError(f"Unknown benchmark {name!r}: known are {sorted(BENCHMARKS)}; for your own data pass path=FILE.jsonl.")

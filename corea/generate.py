@@ -17,7 +17,8 @@ from .cache import GenerationCache, dataset_hash, make_manifest
 
 # %% auto #0
 __all__ = ['BACKENDS', 'chat_prompts', 'prompt_hash', 'Generation', 'TransformersBackend', 'VLLMBackend', 'get_backend',
-           'default_grader', 'responses_to_rows', 'generate', 'majority_vote', 'load_questions', 'generate_cache']
+           'default_grader', 'responses_to_rows', 'check_model_path', 'keep_out_of_git', 'generate', 'majority_vote',
+           'load_questions', 'generate_cache']
 
 # %% ../nbs/07_generate.ipynb #c60276ca
 def chat_prompts(questions: pd.DataFrame, n_demos: int = 2, system: str | None = None) -> list[list[dict]]:
@@ -162,6 +163,24 @@ def responses_to_rows(gens: list[Generation], questions: pd.DataFrame, samples: 
         answer_reason=[p.answer_reason for p in parsed], mean_prob=[g.mean_prob for g in gens],
         finish_reason=[g.finish_reason for g in gens], grade_status=list(status)))
 
+# %% ../nbs/07_generate.ipynb #42db9769
+def check_model_path(model) -> None:
+    "Refuse a model given as a local path (absolute, `./`, `../`, `~`, or with several `/`) that does not exist."
+    if model is None or not isinstance(model, (str, Path)) or Path(str(model)).expanduser().exists(): return
+    s = str(model)
+    if isinstance(model, Path) or s.startswith(('/', './', '../', '~')) or s.count('/') > 1:
+        raise FileNotFoundError(f"model {s!r}: no such folder; give a local model folder (config.json and weights) "
+                                f"or a Hugging Face id such as 'HuggingFaceTB/SmolLM2-135M-Instruct'.")
+
+def keep_out_of_git(path: str | Path, what: str = 'GPQA') -> Path:
+    "Write a `.gitignore` that keeps the folder `path` out of git, and warn that it holds `what` in plain text."
+    import warnings
+    gi = Path(path)/'.gitignore'
+    gi.parent.mkdir(parents=True, exist_ok=True)
+    if not gi.exists(): gi.write_text(f"# {what} must not appear online in plain text (its authors' request): keep this folder out of git\n*\n")
+    warnings.warn(f"{path} holds {what} questions and options in plain text; {gi} keeps it out of git: do not publish it.", stacklevel=2)
+    return gi
+
 # %% ../nbs/07_generate.ipynb #2c290e9d
 def _batch_seed(seed: int, key: tuple) -> int:
     return int(hashlib.sha256(json.dumps([seed, *map(str, key)]).encode()).hexdigest()[:8], 16)
@@ -173,13 +192,15 @@ def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | Non
              dtype: str = 'float32', device: str | None = None, seed: int = 0, method: str = 'verbalized',
              grader: Callable | None = None, max_batches: int | None = None, progress: bool = True, **manifest_extra) -> GenerationCache:
     "Answer every question `k` times with `model` and append the graded rows to the cache at `cache` (resuming it); `backend` is a name or a loaded backend."
-    from corea.data import answer_kind, validate_benchmark
+    from corea.data import infer_answer_kind, validate_benchmark
     from corea.models import smollm2_hf_dir
     validate_benchmark(questions, f'questions for {dataset}')
+    check_model_path(model)
     if k < 1: raise ValueError(f"k={k}: need at least one sample per question.")
     if model is None: model, model_name, n_params = smollm2_hf_dir(), model_name or 'SmolLM2-135M-Instruct', n_params or 135e6
     model_name = model_name or Path(str(model)).name
-    kind = kind or answer_kind(dataset)
+    kind = kind or infer_answer_kind(questions, dataset)
+    if kind not in ('math', 'choice'): raise ValueError(f"kind={kind!r}: use 'math' (math-verify) or 'choice' (option letters).")
     manifest = make_manifest(model_name, n_params, dataset, dataset_hash(questions),
         dict(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed),
         token_count=f"{model_name} tokenizer; n_in = the full chat template with {n_demos} demonstrations, n_out = generated tokens incl. end of turn",
@@ -188,6 +209,7 @@ def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | Non
         mean_logprob='mean log-probability of generated tokens under the raw model distribution (temperature 1)',
         batch_size=batch_size, command=' '.join(sys.argv), **manifest_extra)
     c = GenerationCache(cache, manifest=manifest)
+    if dataset.lower().startswith('gpqa'): keep_out_of_git(c.path, 'GPQA')
     done = c.done_keys()
     qs = questions.reset_index(drop=True)
     todo = [(i, s) for s in range(k) for i in range(len(qs)) if (dataset, str(qs.id[i]), s, model_name, method) not in done]

@@ -14,8 +14,8 @@ from .parsing import parse_response, strip_confidence
 
 # %% auto #0
 __all__ = ['CHOICE_LETTERS', 'KINDS', 'STATUSES', 'normalize_choice', 'is_prose', 'math_verify_input', 'default_workers',
-           'GradingPool', 'get_pool', 'shutdown_pool', 'grade_batch', 'grade', 'response_answer', 'grade_response',
-           'grade_responses']
+           'GradingPool', 'get_pool', 'shutdown_pool', 'grading_mechanism', 'grade_batch', 'grade', 'response_answer',
+           'grade_response', 'grade_responses']
 
 # %% ../nbs/01_grading.ipynb #a0cfa290
 CHOICE_LETTERS = 'ABCDE'
@@ -117,6 +117,10 @@ def _worker_main(conn, max_memory_mb):
         except Exception: pass
     _quiet_math_verify()
     import math_verify  # noqa: F401  (import before the first task, not during it)
+    try: _verify_inputs('\\boxed{1}', '\\boxed{1}')      # warm up math-verify's parsers too: the first call costs far more than the rest
+    except Exception: pass
+    try: conn.send('ready')                               # the parent starts an item's clock only after this
+    except (EOFError, OSError): return
     while True:
         try: msg = conn.recv()
         except (EOFError, OSError): return
@@ -159,6 +163,34 @@ def _workers_skip_main():
     finally:
         for a, v in saved.items(): setattr(main, a, v)
 
+_START_LOCK = threading.Lock()          # one worker start at a time: `_workers_skip_main` edits `__main__` while a process starts
+
+class _SubprocessWorker:
+    "A grading worker started with `subprocess` (a plain child, not a multiprocessing one): what a daemonic process may start."
+    def __init__(self, popen): self.popen = popen
+    def is_alive(self) -> bool: return self.popen.poll() is None
+    def kill(self): self.popen.kill()
+    def join(self, timeout=None):
+        import subprocess
+        try: self.popen.wait(timeout)
+        except subprocess.TimeoutExpired: pass
+
+    @classmethod
+    def start(cls, max_memory_mb):
+        "(worker, connection): `python -c` running `_worker_main` on one end of a socket pair, corea importable as in this process."
+        import socket, subprocess
+        from multiprocessing.connection import Connection
+        import corea
+        root = os.path.dirname(os.path.dirname(os.path.abspath(corea.__file__)))
+        env = {**os.environ, 'PYTHONPATH': os.pathsep.join(p for p in (root, os.environ.get('PYTHONPATH')) if p)}
+        ours, theirs = socket.socketpair()
+        code = ('import sys; from multiprocessing.connection import Connection; from corea.grading import _worker_main; '
+                '_worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]) or None)')
+        with theirs:
+            p = subprocess.Popen([sys.executable, '-c', code, str(theirs.fileno()), str(max_memory_mb or 0)], pass_fds=[theirs.fileno()],
+                                 env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+        return cls(p), Connection(ours.detach())
+
 def default_workers() -> int:
     "The number of CPU cores this process may use (at most 8)."
     try: n = len(os.sched_getaffinity(0))
@@ -167,24 +199,34 @@ def default_workers() -> int:
 
 # %% ../nbs/01_grading.ipynb #1e687042
 class GradingPool:
-    "A reusable pool of grading processes with a per-item timeout."
-    def __init__(self, n_workers: int | None = None, max_memory_mb: int | None = 4096):
+    "A reusable pool of grading processes with a per-item timeout; concurrent callers each get workers of their own."
+    def __init__(self, n_workers: int | None = None, max_memory_mb: int | None = 4096, start_timeout: float = 120.0):
         self.n_workers = n_workers or default_workers()
         if self.n_workers < 1: raise ValueError(f"n_workers={n_workers}: need at least 1 worker (or use n_workers=0 in grade_batch to grade in-process).")
-        self.max_memory_mb, self.pid = max_memory_mb, os.getpid()
-        self._ctx, self._lock, self._workers = _mp_context(), threading.Lock(), [None] * self.n_workers
-        self.n_restarts = 0
+        self.max_memory_mb, self.pid, self.start_timeout = max_memory_mb, os.getpid(), start_timeout
+        self._ctx = None if _in_daemon() else _mp_context()
+        self.mechanism = 'subprocess' if self._ctx is None else self._ctx.get_start_method()
+        self._lock, self._idle, self.n_live, self.n_restarts, self._closed = threading.Lock(), [], 0, 0, False
 
-    def _start(self, k):
-        from corea import grading                  # the installed module's function, also when this class is defined in a notebook
-        parent, child = self._ctx.Pipe()
-        p = self._ctx.Process(target=grading._worker_main, args=(child, self.max_memory_mb), daemon=True, name=f'corea-grader-{k}')
-        with _workers_skip_main(): p.start()       # workers need corea.grading only, never the caller's script
-        child.close()
-        self._workers[k] = (p, parent)
+    def _spawn(self):
+        "Start one worker process; return (process, connection) once it has imported math-verify."
+        if self._ctx is None: w = _SubprocessWorker.start(self.max_memory_mb)
+        else:
+            from corea import grading             # the installed module's function, also when this class is defined in a notebook
+            parent, child = self._ctx.Pipe()
+            p = self._ctx.Process(target=grading._worker_main, args=(child, self.max_memory_mb), daemon=True, name='corea-grader')
+            with _START_LOCK, _workers_skip_main(): p.start()      # workers need corea.grading only, never the caller's script
+            child.close()
+            w = (p, parent)
+        try: ready = w[1].poll(self.start_timeout) and w[1].recv() == 'ready'
+        except (EOFError, OSError): ready = False
+        if not ready:
+            self._kill(w)
+            raise RuntimeError(f"a grading worker ({self.mechanism}) did not start within {self.start_timeout} s.")
+        return w
 
-    def _kill(self, k):
-        w, self._workers[k] = self._workers[k], None
+    @staticmethod
+    def _kill(w):
         if w is None: return
         p, conn = w
         try: conn.close()
@@ -192,35 +234,72 @@ class GradingPool:
         if p.is_alive(): p.kill()
         p.join(5)
 
+    def _take(self, want: int) -> list:
+        "Workers for one call: idle ones, new ones up to `n_workers` in all, and at least one (beyond `n_workers` if all are busy)."
+        with self._lock:
+            got = [self._idle.pop() for _ in range(min(want, len(self._idle)))]
+            new = max(0, min(want - len(got), self.n_workers - self.n_live)) or (0 if got else 1)
+            self.n_live += new
+        started = []
+        try:
+            for _ in range(new): started.append(self._spawn())
+        except BaseException:
+            with self._lock: self.n_live -= new - len(started)
+            self._give(got + started)
+            raise
+        return got + started
+
+    def _replace(self, w):
+        "Kill `w` (a timed-out, dead or interrupted worker) and start a fresh one in its place."
+        self._kill(w); self.n_restarts += 1
+        return self._spawn()
+
+    def _drop(self, w):
+        "Kill `w` for good: the pool is one worker smaller until a later call starts another."
+        self._kill(w)
+        with self._lock: self.n_live -= 1
+
+    def _give(self, workers: list):
+        "Return a call's workers: idle again, or stopped if the pool is closed or already has `n_workers` idle."
+        for w in workers:
+            if w is None: continue
+            with self._lock:
+                keep = not self._closed and len(self._idle) < self.n_workers and w[0].is_alive()
+                if keep: self._idle.append(w)
+            if not keep: self._drop(w)
+
     def run(self, tasks: list, timeout: float) -> dict:
         "Grade `tasks` = [(gold_input, [(idx, pred_input), ...]), ...]; return {idx: (verdict, status)}."
         if os.getpid() != self.pid: raise RuntimeError("This GradingPool belongs to another process (it was inherited through fork); use get_pool().")
         out, queue = {}, deque((g, list(items)) for g, items in tasks if items)
-        with self._lock:
-            for k in range(self.n_workers):
-                if self._workers[k] is None or not self._workers[k][0].is_alive(): self._kill(k); self._start(k)
-            busy = {}                                                   # k -> [gold, remaining items, start of current item]
-            try: self._loop(queue, busy, out, timeout)
-            except BaseException:                                       # e.g. KeyboardInterrupt: workers still busy would later
-                for k in list(busy): self._kill(k)                     # answer for this batch, so they are replaced
-                raise
+        if not queue: return out
+        mine = self._take(min(len(queue), self.n_workers))
+        busy = {}                                                   # k -> [gold, remaining items, start of current item]
+        try: self._loop(queue, busy, out, timeout, mine)
+        except BaseException:                                       # e.g. KeyboardInterrupt: workers still busy would later
+            for k in list(busy): self._kill(mine[k]); mine[k] = None   # answer for this batch, so they are stopped
+            raise
+        finally:
+            with self._lock: self.n_live -= sum(w is None for w in mine)   # slots whose worker was killed and not replaced
+            self._give([w for w in mine if w is not None])
         return out
 
-    def _loop(self, queue, busy, out, timeout):
-        "Dispatch tasks to idle workers, collect answers, kill and replace a worker whose current item overran `timeout`."
+    def _loop(self, queue, busy, out, timeout, mine):
+        "Dispatch tasks to this call's idle workers, collect answers, kill a worker whose current item overran `timeout`."
         from multiprocessing.connection import wait
         while queue or busy:
-            for k in range(self.n_workers):
+            for k in range(len(mine)):
                 if k not in busy and queue:
+                    if mine[k] is None: mine[k] = self._spawn(); self.n_restarts += 1
                     gold, items = queue.popleft()
-                    try: self._workers[k][1].send((gold, items))
-                    except (OSError, EOFError): queue.appendleft((gold, items)); self._kill(k); self._start(k); self.n_restarts += 1; continue
+                    try: mine[k][1].send((gold, items))
+                    except (OSError, EOFError): queue.appendleft((gold, items)); mine[k] = self._replace(mine[k]); continue
                     busy[k] = [gold, items, time.monotonic()]
             now = time.monotonic()
             wait_s = max(0.0, min(b[2] + timeout - now for b in busy.values())) if busy else 0
-            ready = wait([self._workers[k][1] for k in busy], timeout=wait_s)
+            ready = wait([mine[k][1] for k in busy], timeout=wait_s)
             for k in list(busy):
-                conn = self._workers[k][1]
+                conn = mine[k][1]
                 if conn not in ready: continue
                 gold, items, _ = busy[k]
                 try:
@@ -232,7 +311,7 @@ class GradingPool:
                         if not items: break
                 except (EOFError, OSError):                          # the worker died on items[0]
                     if items: out[items[0][0]] = (False, 'error'); items.pop(0)
-                    del busy[k]; self._kill(k); self._start(k); self.n_restarts += 1
+                    del busy[k]; self._kill(mine[k]); mine[k] = None
                     if items: queue.appendleft((gold, items))
                     continue
                 if not items: del busy[k]
@@ -241,16 +320,16 @@ class GradingPool:
                 gold, items, started = busy[k]
                 if now - started >= timeout:                        # items[0] overran: kill, mark, requeue the rest
                     out[items[0][0]] = (False, 'timeout')
-                    del busy[k]; self._kill(k); self._start(k); self.n_restarts += 1
+                    del busy[k]; self._kill(mine[k]); mine[k] = None   # replaced lazily, only if this call has more to grade
                     if items[1:]: queue.appendleft((gold, items[1:]))
 
     def close(self):
-        "Stop the workers (after the batch in progress, if any)."
-        if os.getpid() != self.pid: self._workers = [None] * self.n_workers; return    # inherited through fork: not ours to stop
-        with self._lock:
-            for k in range(self.n_workers): self._kill(k)
+        "Stop the idle workers now, and the busy ones when their call ends."
+        if os.getpid() != self.pid: self._idle = []; return       # inherited through fork: not ours to stop
+        with self._lock: self._closed, idle, self._idle = True, self._idle, []
+        for w in idle: self._drop(w)
 
-    def __repr__(self): return f"GradingPool(n_workers={self.n_workers}, alive={sum(w is not None and w[0].is_alive() for w in self._workers)})"
+    def __repr__(self): return f"GradingPool(n_workers={self.n_workers}, live={self.n_live}, idle={len(self._idle)}, mechanism={self.mechanism!r})"
 
 # %% ../nbs/01_grading.ipynb #60190d9f
 _POOL, _POOL_LOCK = None, threading.Lock()
@@ -284,14 +363,18 @@ def _in_daemon() -> bool:
     import multiprocessing as mp
     return bool(mp.current_process().daemon)
 
+def grading_mechanism(timeout: float | None = 5.0, n_workers: int | None = None) -> str:
+    "How `grade_batch` would bound math-verify here with these arguments, in words."
+    if n_workers == 0 or timeout is None: return 'in-process, no time bound (n_workers=0 or timeout=None: trusted inputs only)'
+    if _in_daemon(): return f'subprocess workers (this process is daemonic, so multiprocessing may not start children), {timeout} s per item'
+    return f'{_mp_context().get_start_method()} worker processes, {timeout} s per item'
+
 def _grade_prepared(pairs: dict, timeout: float | None, n_workers: int | None) -> dict:
     "Grade `pairs` = {(pred_input, gold_input): key} with math-verify; return {key: (verdict, status)}."
     if not pairs: return {}
     tasks: dict[str, list] = {}
     for (p, g), key in pairs.items(): tasks.setdefault(g, []).append((key, p))
-    if n_workers == 0 or timeout is None or _in_daemon():
-        if n_workers != 0 and timeout is not None:
-            warnings.warn("grade_batch: running inside a daemonic process, which cannot start workers; grading in-process without a time bound.")
+    if n_workers == 0 or timeout is None:
         _quiet_math_verify()
         res = {}
         for g, items in tasks.items():
@@ -328,7 +411,8 @@ def grade_batch(predictions: Sequence, golds: Sequence, kinds: str | Sequence[st
         correct[members[key]], status[members[key]] = v, s
     bad = {s: int((status == s).sum()) for s in ('timeout', 'error')}
     if any(bad.values()):
-        warnings.warn(f"grade_batch: {bad['timeout']} item(s) timed out after {timeout} s and {bad['error']} failed; they count as incorrect (return_status=True lists them).")
+        warnings.warn(f"grade_batch: {bad['timeout']} item(s) timed out after {timeout} s and {bad['error']} failed ({grading_mechanism(timeout, n_workers)}); "
+                      f"they count as incorrect (return_status=True lists them).")
     return (correct, status) if return_status else correct
 
 # %% ../nbs/01_grading.ipynb #eba02755

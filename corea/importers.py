@@ -4,17 +4,18 @@
 
 # %% ../nbs/13_importers.ipynb #9a06432a
 from __future__ import annotations
-import math
+import json, math
+from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .cache import CACHE_COLUMNS, normalize_rows
+from .cache import CACHE_COLUMNS, coerce_bool, normalize_rows
 from .data import load_benchmark, load_gpqa, shared_data_dir
 from .grading import grade_batch, normalize_choice
 
 # %% auto #0
 __all__ = ['CHARS_PER_TOKEN', 'TOKEN_COUNT_METHOD', 'RLCR_FILES', 'RLCR_MODEL', 'PUBLIC_MODEL_PARAMS', 'estimate_tokens',
-           'question_text', 'regrade', 'import_rlcr', 'import_openai_gsm8k', 'import_re2']
+           'question_text', 'read_records', 'regrade', 'import_rlcr', 'import_openai_gsm8k', 'import_re2']
 
 # %% ../nbs/13_importers.ipynb #aeceb332
 CHARS_PER_TOKEN = 4.0
@@ -29,6 +30,35 @@ def estimate_tokens(text_or_chars) -> np.ndarray:
 def question_text(question: str, choices: list[str] | None) -> str:
     "The question as the model saw it, options appended as 'A) ...' lines (for input-token estimates)."
     return question if not choices else question + '\n' + '\n'.join(f'{chr(65 + i)}) {c}' for i, c in enumerate(choices))
+
+# %% ../nbs/13_importers.ipynb #c5ba2a59
+def _first_bad_line(p: Path) -> str | None:
+    "file:line and the rule of the first line that is not UTF-8 JSON object text, else None."
+    with p.open('rb') as f:
+        for n, raw in enumerate(f, 1):
+            try: line = raw.decode('utf-8')
+            except UnicodeDecodeError as e: return f"{p}:{n}: not UTF-8 text (byte {raw[e.start]:#04x}); save the file as UTF-8"
+            if not line.strip(): continue
+            try: rec = json.loads(line)
+            except json.JSONDecodeError as e: return f"{p}:{n}: not valid JSON ({e.msg}); each line must be one JSON object"
+            if not isinstance(rec, dict): return f"{p}:{n}: a JSON {type(rec).__name__}, not an object; each line must be one JSON object"
+    return None
+
+def read_records(path: str | Path, needed: tuple, what: str, **read_json_kw) -> pd.DataFrame:
+    "A JSONL file of published generations as a frame; a wrong, empty, truncated or non-UTF-8 file is one error naming file, line and rule."
+    p = Path(path)
+    if not p.is_file(): raise FileNotFoundError(f"{p}: no such file; {what} is expected there (see shared/data/SOURCES.md).")
+    try: df = pd.read_json(p, lines=True, **read_json_kw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(_first_bad_line(p) or f"{p}: could not read ({type(e).__name__}: {str(e).splitlines()[0]})") from None
+    if df.empty: raise ValueError(f"{p}: the file holds no records; {what} has one JSON object per line.")
+    miss = [c for c in needed if c not in df.columns]
+    if miss: raise ValueError(f"{p}: not {what}: its records lack {miss} (they have {sorted(map(str, df.columns))[:10]}).")
+    for c in needed:
+        if df[c].isna().all(): raise ValueError(f"{p}: not {what}: field {c!r} is empty in every record.")
+    if 'id' in needed and df['id'].isna().any():
+        raise ValueError(f"{p}: record {int(np.flatnonzero(df['id'].isna().to_numpy())[0])} has no id; every record needs one.")
+    return df
 
 # %% ../nbs/13_importers.ipynb #684c658f
 def _letter(ans, choices, shown=None):
@@ -45,6 +75,10 @@ def _letter(ans, choices, shown=None):
 
 def regrade(answers, question_ids, bench: pd.DataFrame, kind: str, shown_choices=None, timeout: float = 5.0) -> tuple[list, np.ndarray]:
     "(normalised answers, correctness) of extracted `answers` against `bench` golds with corea's grader."
+    known = set(bench['id'])
+    unknown = [q for q in question_ids if q not in known]
+    if unknown: raise ValueError(f"{len(unknown)} answers name question ids the benchmark does not have (first {unknown[0]!r}): "
+                                 f"the generations belong to another benchmark, or the benchmark file is another version.")
     b = bench.set_index('id').loc[list(question_ids)]
     answers = [None if a is None or (isinstance(a, float) and math.isnan(a)) else (str(a) if not isinstance(a, str) else a) for a in answers]
     if kind == 'choice':
@@ -56,6 +90,7 @@ def regrade(answers, question_ids, bench: pd.DataFrame, kind: str, shown_choices
 # %% ../nbs/13_importers.ipynb #72fc7744
 RLCR_FILES = {'math500': 'math500.jsonl', 'commonsenseqa': 'commonsenseqa_dev.jsonl', 'gpqa': 'gpqa_main.jsonl'}
 RLCR_MODEL = 'RLCR-7B'
+_RLCR_FIELDS = ('id', 'method', 'extracted_answer', 'confidence', 'response_chars', 'correct')
 
 def _cache_frame(df, dataset, model, method, answers, correct, confidence, n_in, n_out, source_correct, extra=None):
     conf = [confidence] * len(df) if np.ndim(confidence) == 0 else list(confidence)
@@ -66,16 +101,18 @@ def _cache_frame(df, dataset, model, method, answers, correct, confidence, n_in,
                         'answer': answers, 'confidence': np.where(ok, conf, np.nan),
                         'confidence_reason': np.where(ok, None, np.where(np.isnan(conf), 'missing', 'out_of_range')),
                         'correct': np.asarray(correct, bool), 'n_in': n_in, 'n_out': n_out, 'mean_logprob': np.nan,
-                        'source_correct': np.asarray(source_correct).astype(bool), 'token_count': TOKEN_COUNT_METHOD})
+                        'source_correct': coerce_bool(pd.Series(list(source_correct)), f'{dataset} generations', 'correct').values,
+                        'token_count': TOKEN_COUNT_METHOD})
     for k, v in (extra or {}).items(): out[k] = v
-    return normalize_rows(out)
+    return normalize_rows(out, f'{dataset} generations')
 
-def import_rlcr(benchmark: str) -> pd.DataFrame:
+def import_rlcr(benchmark: str, path: str | Path | None = None) -> pd.DataFrame:
     "RLCR's five 7B systems on `benchmark` ('math500', 'commonsenseqa', 'gpqa') as re-graded cache rows."
     if benchmark not in RLCR_FILES: raise KeyError(f"RLCR generations exist for {sorted(RLCR_FILES)}, not {benchmark!r}.")
     if benchmark == 'gpqa': raw, bench = load_gpqa('generations'), load_gpqa('benchmark')
     else:
-        raw = pd.read_json(shared_data_dir()/'generations'/'rlcr_hotpot_models'/RLCR_FILES[benchmark], lines=True, dtype={'id': str})
+        raw = read_records(path or shared_data_dir()/'generations'/'rlcr_hotpot_models'/RLCR_FILES[benchmark], _RLCR_FIELDS,
+                           f"RLCR's {benchmark} generations", dtype={'id': str})
         bench = load_benchmark(benchmark)
     kind = 'math' if benchmark == 'math500' else 'choice'
     shown = raw['rlcr_choices'] if benchmark == 'gpqa' else None
@@ -92,14 +129,17 @@ def import_rlcr(benchmark: str) -> pd.DataFrame:
 PUBLIC_MODEL_PARAMS = {'GPT-3 6B': 6e9, 'GPT-3 175B': 175e9, 'RLCR-7B': 7e9, 'text-davinci-003': 175e9,
                        'gpt-3.5-turbo': None, 'gpt-4o-mini': None}
 
+_API_FIELDS = ('id', 'model', 'method', 'extracted_answer', 'response', 'correct')
+
 def _short_model(name: str) -> str:
     for k in PUBLIC_MODEL_PARAMS:
         if name.startswith(k): return k
     return name
 
-def import_openai_gsm8k() -> pd.DataFrame:
+def import_openai_gsm8k(path: str | Path | None = None) -> pd.DataFrame:
     "OpenAI's GPT-3 6B/175B GSM8K solutions (single sample and verifier best-of-100) as re-graded cache rows."
-    raw = pd.read_json(shared_data_dir()/'generations'/'openai_gsm8k_gpt3'/'gsm8k_test.jsonl', lines=True, dtype={'id': str, 'extracted_answer': str})
+    raw = read_records(path or shared_data_dir()/'generations'/'openai_gsm8k_gpt3'/'gsm8k_test.jsonl', _API_FIELDS,
+                       "OpenAI's GPT-3 GSM8K solutions", dtype={'id': str, 'extracted_answer': str})
     bench = load_benchmark('gsm8k')
     answers, correct = regrade(raw.extracted_answer, raw.id, bench, 'math')
     q = bench.set_index('id').loc[raw.id]
@@ -108,11 +148,12 @@ def import_openai_gsm8k() -> pd.DataFrame:
     return _cache_frame(raw, 'gsm8k', model, method, answers, correct, np.nan, estimate_tokens(q.question), estimate_tokens(raw.response),
                         raw.correct)
 
-def import_re2(benchmark: str) -> pd.DataFrame:
+def import_re2(benchmark: str, path: str | Path | None = None) -> pd.DataFrame:
     "The Re2 release's API-model answers on 'gsm8k' or 'commonsenseqa' (plain and CoT prompts) as re-graded cache rows."
     files = {'gsm8k': 'gsm8k_test.jsonl', 'commonsenseqa': 'commonsenseqa_dev.jsonl'}
     if benchmark not in files: raise KeyError(f"Re2 generations exist for {sorted(files)}, not {benchmark!r}.")
-    raw = pd.read_json(shared_data_dir()/'generations'/'re2_openai'/files[benchmark], lines=True, dtype={'id': str})
+    raw = read_records(path or shared_data_dir()/'generations'/'re2_openai'/files[benchmark], _API_FIELDS,
+                       f"the Re2 release's {benchmark} answers", dtype={'id': str})
     bench = load_benchmark(benchmark)
     kind = 'math' if benchmark == 'gsm8k' else 'choice'
     ans = [None if a is None or (isinstance(a, float) and math.isnan(a)) else (f'{a:g}' if isinstance(a, float) else str(a)) for a in raw.extracted_answer]

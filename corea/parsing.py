@@ -29,11 +29,12 @@ def build_prompt(question: str, choices: list[str] | None = None, instruction: s
 
 # %% ../nbs/00_parsing.ipynb #e3ebf6ff
 _NUM = r'(?:\d+(?:\.\d*)?|\.\d+)'
-_DEC_RE = re.compile(rf'[+]?({_NUM})')
+_EXP = r'(?:[eE][+-]?\d{1,3})?'
+_DEC_RE = re.compile(rf'[+]?({_NUM}{_EXP})')
 _PCT_RE = re.compile(rf'[+]?({_NUM})\s*\\?%')
 _FRAC_RE = re.compile(rf'({_NUM})\s*/\s*({_NUM})')
 _TEXFRAC_RE = re.compile(rf'\\[dt]?frac\s*\{{\s*({_NUM})\s*\}}\s*\{{\s*({_NUM})\s*\}}')
-_NEG_RE = re.compile(rf'-\s*(?:{_NUM})\s*(?:\\?%)?')
+_NEG_RE = re.compile(rf'-\s*({_NUM}{_EXP})\s*(?:\\?%)?')
 MAX_CONFIDENCE_CHARS = 64
 
 def parse_confidence(raw: str | None, bare_percent: bool = False) -> tuple[float | None, str | None]:
@@ -46,12 +47,17 @@ def parse_confidence(raw: str | None, bare_percent: bool = False) -> tuple[float
     if len(s) >= 2 and s[0] == '$' and s[-1] == '$': s = s.strip('$').strip()
     if s.endswith('.') and len(s) > 1 and not _DEC_RE.fullmatch(s): s = s[:-1].rstrip()
     if m := _DEC_RE.fullmatch(s): v = float(m.group(1))
-    elif m := _PCT_RE.fullmatch(s): v = float(m.group(1)) / 100
+    elif m := _PCT_RE.fullmatch(s):
+        v = float(m.group(1))
+        if 0 < v < 1 and not bare_percent: return None, 'ambiguous_percent'     # '0.9%': meant 0.9, or 0.009? never guess
+        v = v / 100
     elif m := (_FRAC_RE.fullmatch(s) or _TEXFRAC_RE.fullmatch(s)):
         den = float(m.group(2))
         if den == 0: return None, 'unparsable'
         v = float(m.group(1)) / den
-    elif _NEG_RE.fullmatch(s): return None, 'out_of_range'
+    elif m := _NEG_RE.fullmatch(s):
+        if float(m.group(1)) != 0: return None, 'out_of_range'
+        v = 0.0                                                               # '-0', '-0.0': zero
     else: return None, 'unparsable'
     if bare_percent and 1 < v <= 100 and (m.re is _DEC_RE): v = v / 100
     if not math.isfinite(v): return None, 'unparsable'

@@ -4,11 +4,12 @@
 
 # %% ../nbs/03_rewards.ipynb #6ba5818b
 from __future__ import annotations
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 import numpy as np, pandas as pd
 from .parsing import parse_response, language_consistent
-from .grading import grade_batch
+from .grading import grade_batch, normalize_choice
 
 # %% auto #0
 __all__ = ['sample_l2_reward', 'GROUP_KINDS', 'SAMPLE_KINDS', 'CONFIDENCE_KINDS', 'correctness_reward_func', 'format_reward_func',
@@ -43,7 +44,10 @@ def group_accuracy(correct: Sequence[bool], group: Sequence) -> np.ndarray:
     return (np.bincount(inv, weights=c) / np.bincount(inv))[inv]
 
 # %% ../nbs/03_rewards.ipynb #159e7eb1
-def _missing(r, c): return np.where(np.isnan(c), -1.0, r)
+def _missing(r, c):
+    "r where the confidence c is a number in [0, 1], else -1 (missing, or out of range: never clipped, never -inf)."
+    with np.errstate(invalid='ignore'): ok = np.isfinite(c) & (c >= 0) & (c <= 1)
+    return np.where(ok, r, -1.0)
 
 def l1_confidence_reward(confidence: Sequence[float], p: Sequence[float]) -> np.ndarray:
     "r = -|c - p| (Eq. 3, L1); NaN confidence -> -1."
@@ -59,7 +63,7 @@ def kl_confidence_reward(confidence: Sequence[float], p: Sequence[float], eps: f
     "r = (p log c + (1-p) log(1-c)) / |log eps| with c clipped to [eps, 1-eps], in [-1, 0] (Eq. 5, KL); NaN -> -1."
     if not 0 < eps < 0.5: raise ValueError(f"eps={eps}: give 0 < eps < 0.5 (default 0.01).")
     c, p = _arr(confidence, 'confidence'), _arr(p, 'p'); _same_len(confidence=c, p=p)
-    cc = np.clip(np.nan_to_num(c, nan=0.5), eps, 1 - eps)
+    cc = np.clip(np.nan_to_num(c, nan=0.5, posinf=1.0, neginf=0.0), eps, 1 - eps)
     return _missing((p * np.log(cc) + (1 - p) * np.log1p(-cc)) / abs(np.log(eps)), c)
 
 def sample_l1_reward(confidence: Sequence[float], correct: Sequence[bool]) -> np.ndarray:
@@ -112,16 +116,23 @@ class RewardConfig:
         if self.confidence_kind is not None and self.confidence_kind not in CONFIDENCE_KINDS:
             raise ValueError(f"RewardConfig: confidence_kind {self.confidence_kind!r}; use one of {CONFIDENCE_KINDS} or None (RLVR).")
 
+def _content_text(content) -> str:
+    "Text of a message's content: a string, or a list of parts (`{'type': 'text', 'text': ...}` or strings); other parts add nothing."
+    if isinstance(content, str): return content
+    if isinstance(content, (list, tuple)):
+        return ''.join(p if isinstance(p, str) else p.get('text') if isinstance(p, dict) and isinstance(p.get('text'), str) else '' for p in content)
+    return ''
+
 def completion_text(completion) -> str:
-    "The text of a completion: a string, or the last assistant content of a chat list."
+    "The text of a completion: a string, or the last message's content (text or a list of parts) of a chat list; '' for anything else."
     if isinstance(completion, str): return completion
-    if isinstance(completion, dict): return str(completion.get('content', ''))
+    if isinstance(completion, dict): return _content_text(completion.get('content'))
     if isinstance(completion, (list, tuple)) and completion: return completion_text(completion[-1])
     return ''
 
 def _question(prompt) -> str:
     if prompt is None: return ''
-    if isinstance(prompt, (list, tuple)): return ' '.join(str(m.get('content', '')) for m in prompt if isinstance(m, dict) and m.get('role') == 'user')
+    if isinstance(prompt, (list, tuple)): return ' '.join(_content_text(m.get('content')) for m in prompt if isinstance(m, dict) and m.get('role') == 'user')
     return str(prompt)
 
 def total_reward(r_correct, r_format, r_confidence, config: RewardConfig = RewardConfig()) -> np.ndarray:
@@ -130,28 +141,58 @@ def total_reward(r_correct, r_format, r_confidence, config: RewardConfig = Rewar
     if config.confidence_kind is None: return R
     return R + config.confidence_weight * np.asarray(r_confidence, float)
 
+def _gold_text(a) -> str | None:
+    "A gold answer as text: strings as they are, numbers written out (42 -> '42'); None for a missing or empty one."
+    if isinstance(a, (bool, np.bool_)) or a is None: return None
+    if isinstance(a, (int, np.integer)): return str(int(a))
+    if isinstance(a, (float, np.floating)): return f'{float(a):g}' if np.isfinite(a) else None
+    return a if isinstance(a, str) and a.strip() else None
+
+def _malformed(completion, gold, kind) -> str | None:
+    "Why an item cannot be scored (its completion is not text, its gold or kind unusable), else None."
+    if not (isinstance(completion, (str, list, tuple, dict))): return f'completion is {type(completion).__name__}, not text'
+    if kind not in ('math', 'choice'): return f'kind {kind!r} is not math or choice'
+    if gold is None: return 'gold answer missing or empty'
+    if kind == 'choice' and normalize_choice(gold) is None: return f'choice gold {gold!r} names no option letter'
+    return None
+
 def score_completions(completions: Sequence, answers: Sequence[str], kinds: str | Sequence[str] = 'math', groups: Sequence | None = None,
                       prompts: Sequence | None = None, config: RewardConfig = RewardConfig(), n_workers: int | None = None) -> pd.DataFrame:
-    "Every reward component per rollout: parse, grade (bounded time), format, confidence, total (METHOD §3)."
+    "Every reward component per rollout: parse, grade (bounded time), format, confidence, total (METHOD §3); never raises on an item."
+    completions = list(completions)
     texts = [completion_text(c) for c in completions]
     _same_len(completions=texts, answers=answers)
     if groups is None: groups = list(range(len(texts)))          # each rollout its own group
     _same_len(completions=texts, groups=groups)
     prompts = [None] * len(texts) if prompts is None else list(prompts)
     _same_len(completions=texts, prompts=prompts)
+    kinds = [kinds] * len(texts) if isinstance(kinds, str) or kinds is None else ['math' if k is None else k for k in kinds]
+    _same_len(completions=texts, kinds=kinds)
+    golds = [_gold_text(a) for a in answers]
+    why = [_malformed(c, g, k) for c, g, k in zip(completions, golds, kinds)]
+    ok = [w is None for w in why]
     parsed = [parse_response(t) for t in texts]
-    correct, status = grade_batch([p.answer for p in parsed], answers, kinds, timeout=config.timeout, n_workers=n_workers, return_status=True)
+    correct, status = np.zeros(len(texts), bool), np.full(len(texts), 'malformed', dtype=object)
+    idx = [i for i, o in enumerate(ok) if o]
+    if idx:
+        c_ok, s_ok = grade_batch([parsed[i].answer for i in idx], [golds[i] for i in idx], [kinds[i] for i in idx],
+                                 timeout=config.timeout, n_workers=n_workers, return_status=True)
+        correct[idx], status[idx] = c_ok, s_ok
     conf = np.array([np.nan if p.confidence is None else p.confidence for p in parsed])
     lang = [language_consistent(_question(q), t) if q is not None else True for q, t in zip(prompts, texts)]
     df = pd.DataFrame(dict(group=list(groups), answer=[p.answer for p in parsed], confidence=conf, correct=correct, grade_status=status,
                            answer_reason=[p.answer_reason for p in parsed], confidence_reason=[p.confidence_reason for p in parsed],
-                           language_ok=lang))
+                           language_ok=lang, malformed=why))
     df['r_correct'] = correctness_reward(correct)
-    df['r_format'] = format_reward(df.answer.notna(), ~np.isnan(conf), lang)
+    df['r_format'] = np.where(ok, format_reward(df.answer.notna(), ~np.isnan(conf), lang), 0.0)     # malformed: format 0, correctness 0
     df['p_hat'] = group_accuracy(correct, groups)
     kind = config.confidence_kind
     df['r_confidence'] = confidence_reward(kind, conf, correct, group=groups, eps=config.eps) if kind else 0.0
     df['reward'] = total_reward(df.r_correct, df.r_format, df.r_confidence, config)
+    if not all(ok):
+        first = next(w for w in why if w is not None)
+        warnings.warn(f"score_completions: {len(ok) - sum(ok)} of {len(ok)} items are malformed (first: {first}); they score 0 "
+                      f"for correctness and format (column `malformed` says why).")
     return df
 
 # %% ../nbs/03_rewards.ipynb #b77c560c
@@ -163,6 +204,7 @@ def _log(kwargs, df, cols):
     log = kwargs.get('log_metric')
     if callable(log):
         for c in cols: log(f'rewards/{c}', float(np.nanmean(df[c])))
+        log('rewards/malformed', float(df['malformed'].notna().sum()))
 
 def make_reward_func(component: str, confidence_kind: str | None = None, eps: float = 0.01, timeout: float = 5.0):
     "A TRL reward callable `(prompts, completions, **kwargs) -> list[float]` for 'correctness', 'format' or a sample-level confidence kind."

@@ -28,10 +28,10 @@ from .rewards import CONFIDENCE_KINDS, RewardConfig, confidence_reward, group_ac
 # %% auto #0
 __all__ = ['VLLM_MODES', 'DATA_SOURCES', 'PRESET_TRAINING', 'CONFIG_DIR', 'LOCAL_COLUMNS', 'TrainConfig',
            'accelerate_config_path', 'batch_layout', 'resolved', 'grpo_kwargs_for', 'grpo_config', 'shipped_configs',
-           'find_config', 'parse_config', 'check_disjoint', 'load_deepmath_pool', 'training_data', 'question_chats',
-           'answer_kinds', 'grpo_dataset', 'prompt_key', 'local_reward_inputs', 'reward_names', 'gathered_rewards',
-           'CoreaGRPOTrainer', 'CalibrationCallback', 'model_path', 'build_trainer', 'checkpoint_to_resume', 'describe',
-           'main']
+           'find_config', 'parse_config', 'check_disjoint', 'load_deepmath_pool', 'without_questions', 'training_data',
+           'question_chats', 'answer_kinds', 'grpo_dataset', 'prompt_key', 'local_reward_inputs', 'reward_names',
+           'gathered_rewards', 'CoreaGRPOTrainer', 'CalibrationCallback', 'model_path', 'build_trainer',
+           'checkpoint_to_resume', 'describe', 'main']
 
 # %% ../nbs/10_train.ipynb #fb2fe0c8
 VLLM_MODES = ('off', 'colocate', 'server')
@@ -260,11 +260,21 @@ def load_deepmath_pool() -> pd.DataFrame:
     "DeepMath-103K from Hugging Face (`zwhe99/DeepMath-103K`) in the benchmark schema (needs network and `datasets`)."
     return load_benchmark('deepmath', source='hf')
 
+def without_questions(pool: pd.DataFrame, held_out: pd.DataFrame) -> pd.DataFrame:
+    "`pool` without every question (case and whitespace ignored) and id of `held_out`."
+    drop_q, drop_id = set(map(_norm_q, held_out['question'])), set(held_out['id'])
+    keep = ~pool['question'].map(_norm_q).isin(drop_q) & ~pool['id'].isin(drop_id)
+    return pool[keep].reset_index(drop=True)
+
 def training_data(cfg: TrainConfig, pool: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     "(train, eval) question frames for `cfg`: DeepMath16K/DeepMath500, arithmetic, or JSONL; checked disjoint."
     src = cfg.train_data
     if src == 'deepmath':
-        tr, ev = deepmath_splits(load_deepmath_pool() if pool is None else pool, cfg.n_train, cfg.n_eval, cfg.data_seed)
+        pool = load_deepmath_pool() if pool is None else pool
+        if cfg.eval_data is None: tr, ev = deepmath_splits(pool, cfg.n_train, cfg.n_eval, cfg.data_seed)
+        else:                                    # DeepMath16K is sampled from the pool without the eval set's questions
+            held_out = load_jsonl_benchmark(cfg.eval_data)
+            tr = deepmath_splits(without_questions(pool, held_out), cfg.n_train, 0, cfg.data_seed)[0]
     elif src == 'arithmetic':
         qs = make_arithmetic_questions(cfg.n_train + cfg.n_eval, seed=cfg.data_seed, levels=(2, 3, 4, 5) if cfg.n_train + cfg.n_eval > 500 else (1, 2, 3, 4, 5))
         tr, ev = qs.iloc[cfg.n_eval:].reset_index(drop=True), qs.iloc[:cfg.n_eval].reset_index(drop=True)
