@@ -23,8 +23,9 @@ def reqs(key): return shlex.split(cfg.get(key, '').strip())
 requirements = reqs('requirements')
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
-extras = {'train': reqs('train_requirements'), 'vllm': reqs('vllm_requirements'), 'dev': reqs('dev_requirements')}
-extras['all'] = extras['train'] + extras['vllm'] + extras['dev']
+extras = {'train': reqs('train_requirements'), 'vllm': reqs('vllm_requirements'), 'serve': reqs('serve_requirements'),
+          'dev': reqs('dev_requirements')}
+extras['all'] = extras['train'] + extras['vllm'] + extras['serve'] + extras['dev']
 
 setuptools.setup(
     name = cfg['lib_name'],

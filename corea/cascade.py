@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
+from .guarantee import guaranteed_threshold
 
 # %% auto #0
 __all__ = ['OUTPUT_WEIGHT', 'PAPER_PARAM_RATIO', 'ALL_TO_LLM', 'PAIR_COLUMNS', 'CONFIDENCE_SOURCES', 'SOURCE_LABELS',
@@ -15,9 +16,9 @@ __all__ = ['OUTPUT_WEIGHT', 'PAPER_PARAM_RATIO', 'ALL_TO_LLM', 'PAIR_COLUMNS', '
            'sweep', 'pareto_front', 'paper_threshold', 'threshold_for_accuracy_drop', 'threshold_for_budget',
            'threshold_for_llm_share', 'resolve_param_ratio', 'system_name', 'available_sources', 'source_confidence',
            'with_costs', 'pairs_from_cache', 'outcomes_at', 'baseline_outcomes', 'question_codes', 'per_question',
-           'bootstrap_ci', 'summarize', 'pairs_curve', 'parse_threshold', 'resolve_threshold', 'check_groups',
-           'PreparedPairs', 'systems_table', 'calibration_table', 'ablation_table', 'table_cells', 'format_table',
-           'markdown_table', 'calibration_text']
+           'bootstrap_ci', 'summarize', 'pairs_curve', 'parse_threshold', 'resolve_threshold', 'guaranteed_rule',
+           'check_groups', 'PreparedPairs', 'systems_table', 'calibration_table', 'ablation_table', 'table_cells',
+           'format_table', 'markdown_table', 'calibration_text']
 
 # %% ../nbs/08_cascade.ipynb #58601a2a
 OUTPUT_WEIGHT = 4.0        # price of one output token in input tokens (the paper's 4:1)
@@ -537,6 +538,20 @@ def resolve_threshold(rule, pairs: pd.DataFrame) -> float:
     elif isinstance(rule, str): return resolve_threshold(parse_threshold(rule), pairs)
     else: t = rule
     return float(check_threshold(float(t)))
+
+# %% ../nbs/08_cascade.ipynb #b81d5c42
+def _question_keys(pairs: pd.DataFrame) -> pd.Series:
+    "One key per question across datasets: the unit of exchangeability of a certified threshold."
+    return pairs.dataset.astype(str) + '\x1f' + pairs.question_id.astype(str)
+
+def guaranteed_rule(max_drop: float = 0.02, delta: float = 0.1) -> Callable:
+    "A threshold rule: `corea.guarantee.guaranteed_threshold` certified on the pairs it is given."
+    def rule(p: pd.DataFrame) -> float:
+        return guaranteed_threshold(p.confidence, p.slm_correct, p.llm_correct, p.slm_cost, p.llm_cost,
+                                    max_drop, delta, questions=_question_keys(p))
+    return rule
+
+THRESHOLD_RULES['guaranteed'] = lambda max_drop=0.02, delta=0.1: guaranteed_rule(float(max_drop), float(delta))
 
 # %% ../nbs/08_cascade.ipynb #710c61a0
 TABLE_COLUMNS = ('group', 'system', 'kind', 'threshold', 'pass_at_1', 'llm_share', 'slm_cost', 'router_cost',

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['REQUIRED', 'CLIError', 'read_generations', 'pick_llm', 'read_manifest', 'parse_group', 'confidence_sources',
-           'cascade_tables', 'print_tables', 'build_parser', 'describe_default_cache', 'main']
+           'cascade_tables', 'print_tables', 'build_parser', 'describe_default_cache', 'main', 'add_serve_parser']
 
 # %% ../nbs/12_cli.ipynb #eb5f3c7d
 import argparse, io, json, math, sys
@@ -216,7 +216,8 @@ def _add_table_options(p):
     p.add_argument('--group', action='append', metavar='NAME=DS1,DS2',
                    help='also a pooled row group of these datasets, weighted by question count (repeatable)')
     p.add_argument('--threshold', help="τ: a number in [0, 1.1], or a rule: paper (default: τ = the dataset's LLM "
-                   "pass@1), drop:MAX_DROP, budget:COST, share:MAX_LLM_SHARE")
+                   "pass@1), drop:MAX_DROP, budget:COST, share:MAX_LLM_SHARE, "
+                   "guaranteed:MAX_DROP,DELTA (Learn-then-Test, corea.guarantee)")
     p.add_argument('--confidence', action='append', metavar='SOURCE',
                    help='a confidence source, each a system (repeatable): verbalized, avgprob, avgprob_geometric, '
                         'probe:PATH, router:PREDICTIONS (default: the sources the cache has)')
@@ -320,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generate(sub)
     _add_train(sub)
     _add_engine(sub)
+    add_serve_parser(sub)
     return ap
 
 # %% ../nbs/12_cli.ipynb #9ce4f28e
@@ -408,6 +410,7 @@ def _run(a) -> int:
     if a.command == 'generate': return _generate(a)
     if a.command == 'train': return _train(a)
     if a.command == 'engine': return _engine(a)
+    if a.command == 'serve': return _serve(a)
     return 0
 
 # %% ../nbs/12_cli.ipynb #e2a27bfc
@@ -424,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CLIError, OSError, ValueError, KeyError, ImportError) as e:
         msg = str(e).strip().strip('"').splitlines()   # all of it: a library error may list settings and a Fix: line
         if isinstance(e, ImportError) and getattr(e, 'name', None):
-            extra = 'vllm' if e.name == 'vllm' else 'train'
+            extra = {'vllm': 'vllm', 'starlette': 'serve', 'uvicorn': 'serve'}.get(e.name, 'train')
             msg = [f'the package {e.name!r} is missing: pip install -e ".[{extra}]" in a source checkout, '
                    f'or pip install "corea[{extra}]"']
         print(f"corea {a.command}: error: {chr(10).join(msg) if msg else type(e).__name__}", file=sys.stderr)
@@ -432,6 +435,28 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f'corea {a.command}: interrupted', file=sys.stderr)
         return 130
+
+# %% ../nbs/12_cli.ipynb #a6e393f3
+_EPILOG_SERVE = """examples:
+  corea serve --slm-url http://127.0.0.1:8001/v1 --slm-model slm --llm-url https://api.openai.com/v1 \\
+              --llm-model gpt-4o-mini --threshold 0.8 --log runs/live       # LLM key from $COREA_LLM_API_KEY
+  corea serve ... --threshold-from runs/calib --threshold-rule guaranteed:0.02,0.1 --param-ratio 4.57
+"""
+def add_serve_parser(sub) -> None:
+    "The `serve` subcommand: corea.serve's flags."
+    from corea.serve import build_parser as serve_flags
+    v = sub.add_parser('serve', formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG_SERVE,
+                       help='the cascade as an OpenAI-compatible server in front of an SLM and an LLM server',
+                       description='Serve POST /v1/chat/completions: the SLM answers with the COREA instruction; below the '
+                                   'threshold (or without a confidence) the LLM answers the original request. Every '
+                                   'response carries a `corea` object (deferred, confidence, threshold, cost); /metrics '
+                                   'is Prometheus text; --log appends every decision to a generation cache.')
+    serve_flags(v)
+
+def _serve(a) -> int:
+    from corea.serve import serve_main
+    return serve_main(a)
+
 
 # %% ../nbs/12_cli.ipynb #9b34b7f2
 if __name__ == '__main__': sys.exit(main())         # `python -m corea.cli ...` is `corea ...`

@@ -254,7 +254,7 @@ class ThresholdExplorer:
     def _build(self, W, threshold, step):
         "The slider, figures, table and layout (the paper's tau = the LLM's pass@1 unless `threshold` is given)."
         c0 = self.curves()
-        t0 = c0['llm'][0] if threshold is None else float(cascade.check_threshold(threshold))
+        t0 = self._start_threshold(threshold, c0)
         self.slider = W.FloatSlider(value=float(np.clip(t0, 0, self.grid[-1])), min=0, max=float(self.grid[-1]),
                                     step=step, description='threshold τ', continuous_update=True, readout_format='.2f',
                                     layout=W.Layout(width='60%'))
@@ -272,6 +272,15 @@ class ThresholdExplorer:
             W.HBox([self.dataset, self.param_ratio, self.output_weight]), self.systems, self.slider,
             W.HBox([self.fig_pareto, self.fig_reliability]) if live else W.VBox([]),
             self.fig_threshold if live else W.VBox([]), self.table_widget])
+
+    def _start_threshold(self, threshold, c0: dict) -> float:
+        "Where the slider starts: the paper's tau, a number, or a rule (e.g. 'guaranteed:0.02,0.1') on the first system."
+        if threshold is None: return c0['llm'][0]
+        if not isinstance(threshold, str) and not callable(threshold): return float(cascade.check_threshold(threshold))
+        rule = cascade.parse_threshold(threshold) if isinstance(threshold, str) else threshold
+        p = self._dataset_pairs()
+        first = self.systems.value[0] if self.systems.value else p.system.iloc[0]
+        return cascade.resolve_threshold(rule, p[p.system == first])
 
     def _dataset_pairs(self) -> pd.DataFrame:
         "The pairs of the dataset in view, priced with the current cost parameters (computed once per prices)."
