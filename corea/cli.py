@@ -185,18 +185,22 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--samples', type=int, default=1, help='answers per question (the paper: 10)')
     g.add_argument('--temperature', type=float, default=0.6, help='sampling temperature (the paper: 0.6)')
     g.add_argument('--max-new-tokens', type=int, default=512, help='longest answer in tokens')
-    g.add_argument('--backend', choices=['transformers', 'vllm', 'openai'], default='transformers', help='generation engine')
+    g.add_argument('--backend', choices=['transformers', 'vllm', 'openai'], default='transformers',
+                   help='generation engine (openai: any OpenAI-compatible server)')
     g.add_argument('--base-url', help='with --backend openai: the server, e.g. http://127.0.0.1:8000/v1')
-    g.add_argument('--max-concurrency', type=int, default=16, help='with --backend openai: requests in flight (default 16)')
-    g.add_argument('--api-key-env', default='OPENAI_API_KEY', help='with --backend openai: environment variable holding the API key')
-    g.add_argument('--shard-rows', type=int, help='rows per parquet shard written (default 256; fewer: less lost if killed)')
+    g.add_argument('--max-concurrency', type=int, default=16,
+                   help='with --backend openai: requests in flight (default 16)')
+    g.add_argument('--api-key-env', default='OPENAI_API_KEY',
+                   help='with --backend openai: environment variable holding the API key')
+    g.add_argument('--shard-rows', type=int, help='rows per parquet shard written (default 256; fewer: less redone if killed)')
     t = sub.add_parser('train', formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG_TRAIN,
                        help='train an SLM with GRPO and a confidence-calibration reward (RLCC)',
                        description='Train with the settings in a YAML config (defaults: the paper\'s); extra key=value '
                                    'arguments override config fields. Delegates to corea.train.')
     t.add_argument('--config', help='YAML config file (see corea.train)')
     t.add_argument('overrides', nargs='*', help='config overrides: key=value or --key value (any TrainConfig or GRPOConfig field)')
-    e = sub.add_parser('engine', add_help=False, help='serve a local model over an OpenAI-compatible API: corea engine serve --help',
+    e = sub.add_parser('engine', add_help=False,
+                       help='serve a local model over an OpenAI-compatible API: corea engine serve --help',
                        description='corea engine serve [options]: see `corea engine serve --help` (corea.engine_server).')
     e.add_argument('action', choices=['serve'], help='serve: start the OpenAI-compatible engine server')
     return ap
@@ -239,10 +243,16 @@ def _generate(a) -> int:
     try: from corea import generate
     except ImportError as e: raise CLIError(f'corea.generate is not available in this install ({e})') from e
     if not hasattr(generate, 'generate_cache'): raise CLIError('this corea.generate has no generate_cache(): update corea')
-    extra = dict(base_url=a.base_url, max_concurrency=a.max_concurrency, api_key_env=a.api_key_env) if a.backend == 'openai' else {}
+    extra = {}
+    if a.backend == 'openai': extra = dict(base_url=a.base_url, max_concurrency=a.max_concurrency, api_key_env=a.api_key_env)
     if a.shard_rows is not None: extra['shard_rows'] = a.shard_rows
-    res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
-                                  temperature=a.temperature, max_new_tokens=a.max_new_tokens, backend=a.backend, **extra)
+    try: res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
+                                       temperature=a.temperature, max_new_tokens=a.max_new_tokens, backend=a.backend,
+                                       **extra)
+    except RuntimeError as e:             # a server that failed (corea.client.OpenAIError), or answers not made
+        if type(e).__name__ not in ('OpenAIError', 'GenerationFailed'): raise
+        print(f'corea generate: error: {e}', file=sys.stderr)
+        return 1
     print(f'wrote {a.out}' + (f': {res}' if res is not None else ''))
     return 0
 
@@ -258,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         a, extra = ap.parse_known_args(argv)
-        if extra and a.command not in ('train', 'engine'): ap.parse_args(argv)         # reports the unknown arguments, as argparse does
+        if extra and a.command not in ('train', 'engine'): ap.parse_args(argv)   # reports unknown arguments, as argparse does
         if a.command == 'train': a.train_argv = argv[argv.index('train') + 1:]   # `--key value` and `key=value` both reach corea.train
         if a.command == 'engine': a.engine_argv = argv[argv.index('engine') + 2:]  # everything after `engine serve`
     except SystemExit as e: return int(e.code or 0)          # --help, --version, usage errors (argparse printed them)
