@@ -115,6 +115,42 @@ def step_costs(gens_all, qs, tmp):
     return dict(grade_s=grade_s, write_per_batch_s=per_batch_s, write_256_s=big_s, n_batches=len(rows))
 
 
+class _Sleepy:
+    "A stand-in engine that costs no CPU: it sleeps, and returns varied answers (so math-verify really grades)."
+    name = 'zero-CPU stand-in'
+    def __init__(self, sleep_s: float): self.sleep_s, self.i = sleep_s, 0
+    def generate(self, chats, temperature=0.6, top_p=1.0, max_new_tokens=16, seed=0):
+        from corea.generate import Generation
+        time.sleep(self.sleep_s)
+        self.i += len(chats)
+        return [Generation(f'Adding step by step. The answer is \\boxed{{{(self.i + j) % 97 - 40}}}. \\confidence{{0.8}}', 300, 40,
+                           -0.5, 0.6, 'stop', None) for j in range(len(chats))]
+
+
+def overhead(a, tmp, sleep_s: float = 0.5):
+    "corea.generate's own cost: the same loop around an engine that only sleeps; what is left is parse, grade, cache."
+    from corea.data import make_arithmetic_questions
+    from corea.generate import generate, _warm_grading
+    _warm_grading()
+    qs = make_arithmetic_questions(a.n, seed=7)
+    be = _Sleepy(sleep_s)
+    c0, t0 = tree_cpu(), time.time()
+    c = generate(qs, tmp/'overhead', model='x', model_name='x', dataset='arithmetic', k=a.samples, backend=be,
+                 batch_size=a.batch, progress=False)
+    n_batches = -(-len(qs) * a.samples // a.batch)
+    return dict(answers=c.last_run['answers'], wall=time.time() - t0, engine_s=n_batches * sleep_s, cpu=tree_cpu() - c0,
+                shards=c.last_run['shards_written'])
+
+
+def overhead_lines(o, a) -> list[str]:
+    return ['', f"corea's own cost: `corea.generate` around a zero-CPU stand-in engine (it sleeps {o['engine_s'] / max(1, -(-o['answers'] // a.batch)):.1f} s "
+            f"a batch and returns varied answers), {o['answers']} answers ({a.n} questions x {a.samples}), batch {a.batch}, with parsing, "
+            f"math-verify grading and the cache: wall {o['wall']:.1f} s against {o['engine_s']:.1f} s of engine sleep "
+            f"(overhead {o['wall'] - o['engine_s']:.1f} s, {100 * (o['wall'] - o['engine_s']) / o['engine_s']:.1f}% of the engine time), "
+            f"{o['cpu']:.2f} CPU seconds for all {o['answers']} answers, {o['shards']} shards written. Load average at the end: "
+            + ', '.join(f'{x:.1f}' for x in os.getloadavg()) + '.']
+
+
 def openai_rows(qs, chats, a, tmp):
     from corea.client import SyncClient
     from corea.engine_server import local_server
@@ -150,8 +186,15 @@ def main(argv=None):
     ap.add_argument('--openai', action='store_true', help='also the openai backend through corea engine serve')
     ap.add_argument('--repeat', type=int, default=2, help='alternating passes (engine alone, end to end) per backend')
     ap.add_argument('--no-old-loop', action='store_true', help='skip the pre-issue-8 loop row')
+    ap.add_argument('--overhead-only', action='store_true', help="only corea's own cost (zero-CPU engine); appends to --out")
     ap.add_argument('--out', default=str(OUT))
     a = ap.parse_args(argv)
+    if a.overhead_only:
+        o = overhead(a, Path(tempfile.mkdtemp(prefix='corea-bench-')))
+        lines = overhead_lines(o, a)
+        with open(a.out, 'a') as f: f.write('\n'.join(lines) + '\n')
+        print('\n'.join(lines))
+        return
     import torch
     from corea.data import make_arithmetic_questions
     from corea.generate import TransformersBackend, chat_prompts
