@@ -24,6 +24,34 @@ OUT = ROOT/'bench'/'results'/'generation_e2e.md'
 def load1() -> float: return os.getloadavg()[0]
 
 
+def tree_cpu(root: int | None = None) -> float:
+    "CPU seconds (user + system) of a process and its live descendants, and of its reaped children: load-independent work."
+    root, tick = root or os.getpid(), os.sysconf('SC_CLK_TCK')
+    stats = {}
+    for d in Path('/proc').iterdir():
+        if not d.name.isdigit(): continue
+        try: f = (d/'stat').read_text().rsplit(')', 1)[1].split()
+        except OSError: continue
+        stats[int(d.name)] = (int(f[1]), sum(map(int, f[11:15])) if int(d.name) == root else int(f[11]) + int(f[12]))
+    kids, total, todo = {}, 0, [root]
+    for pid, (ppid, _) in stats.items(): kids.setdefault(ppid, []).append(pid)
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0))[1]
+        todo += kids.get(pid, [])
+    return total / tick
+
+
+def measure(fn, *args, server_pid: int | None = None, **kw):
+    "Run fn; add wall, CPU seconds of this process tree (and of the server's, if any) and the load before / after."
+    l0, c0, s0 = load1(), tree_cpu(), tree_cpu(server_pid) if server_pid else 0.0
+    r = fn(*args, **kw)
+    r = r[0] if isinstance(r, tuple) else r
+    r['cpu'] = tree_cpu() - c0 + ((tree_cpu(server_pid) - s0) if server_pid else 0.0)
+    r['load'] = f'{l0:.1f} / {load1():.1f}'
+    return r
+
+
 def order(chats, ids, k):
     "The (question index, sample) order `corea.generate` uses: sample-major, shorter prompts first."
     o = sorted(range(len(chats)), key=lambda i: sum(len(m['content']) for m in chats[i]))
@@ -87,6 +115,42 @@ def step_costs(gens_all, qs, tmp):
     return dict(grade_s=grade_s, write_per_batch_s=per_batch_s, write_256_s=big_s, n_batches=len(rows))
 
 
+class _Sleepy:
+    "A stand-in engine that costs no CPU: it sleeps, and returns varied answers (so math-verify really grades)."
+    name = 'zero-CPU stand-in'
+    def __init__(self, sleep_s: float): self.sleep_s, self.i = sleep_s, 0
+    def generate(self, chats, temperature=0.6, top_p=1.0, max_new_tokens=16, seed=0):
+        from corea.generate import Generation
+        time.sleep(self.sleep_s)
+        self.i += len(chats)
+        return [Generation(f'Adding step by step. The answer is \\boxed{{{(self.i + j) % 97 - 40}}}. \\confidence{{0.8}}', 300, 40,
+                           -0.5, 0.6, 'stop', None) for j in range(len(chats))]
+
+
+def overhead(a, tmp, sleep_s: float = 0.5):
+    "corea.generate's own cost: the same loop around an engine that only sleeps; what is left is parse, grade, cache."
+    from corea.data import make_arithmetic_questions
+    from corea.generate import generate, _warm_grading
+    _warm_grading()
+    qs = make_arithmetic_questions(a.n, seed=7)
+    be = _Sleepy(sleep_s)
+    c0, t0 = tree_cpu(), time.time()
+    c = generate(qs, tmp/'overhead', model='x', model_name='x', dataset='arithmetic', k=a.samples, backend=be,
+                 batch_size=a.batch, progress=False)
+    n_batches = -(-len(qs) * a.samples // a.batch)
+    return dict(answers=c.last_run['answers'], wall=time.time() - t0, engine_s=n_batches * sleep_s, cpu=tree_cpu() - c0,
+                shards=c.last_run['shards_written'])
+
+
+def overhead_lines(o, a) -> list[str]:
+    return ['', f"corea's own cost: `corea.generate` around a zero-CPU stand-in engine (it sleeps {o['engine_s'] / max(1, -(-o['answers'] // a.batch)):.1f} s "
+            f"a batch and returns varied answers), {o['answers']} answers ({a.n} questions x {a.samples}), batch {a.batch}, with parsing, "
+            f"math-verify grading and the cache: wall {o['wall']:.1f} s against {o['engine_s']:.1f} s of engine sleep "
+            f"(overhead {o['wall'] - o['engine_s']:.1f} s, {100 * (o['wall'] - o['engine_s']) / o['engine_s']:.1f}% of the engine time), "
+            f"{o['cpu']:.2f} CPU seconds for all {o['answers']} answers, {o['shards']} shards written. Load average at the end: "
+            + ', '.join(f'{x:.1f}' for x in os.getloadavg()) + '.']
+
+
 def openai_rows(qs, chats, a, tmp):
     from corea.client import SyncClient
     from corea.engine_server import local_server
@@ -95,16 +159,20 @@ def openai_rows(qs, chats, a, tmp):
     with local_server(max_batch=a.batch, max_wait_ms=20, dtype=a.dtype) as ls:
         ids = [str(i) for i in qs.id]
         todo = order(chats, ids, a.samples)
-        with SyncClient(ls.base_url, model=ls.model, max_concurrency=a.batch) as sc:
-            sc.chat_many([chats[0]], max_tokens=4)                       # warm-up
-            l0, t = load1(), time.time()
-            outs = sc.chat_many([chats[i] for i, _ in todo], temperature=0.6, max_tokens=a.max_new)
-            res['openai engine alone (client, same requests)'] = dict(wall=time.time() - t, tokens=sum(o[0].completion_tokens for o in outs),
-                                                                      answers=len(outs), load=f'{l0:.1f} / {load1():.1f}')
-        l0 = load1()
-        r = e2e('openai', qs, a, tmp/'oa', model=ls.model, model_name=ls.model,
+        def alone():
+            with SyncClient(ls.base_url, model=ls.model, max_concurrency=a.batch) as sc:
+                t = time.time()
+                outs = sc.chat_many([chats[i] for i, _ in todo], temperature=0.6, max_tokens=a.max_new)
+                return dict(wall=time.time() - t, tokens=sum(o[0].completion_tokens for o in outs), answers=len(outs))
+        with SyncClient(ls.base_url, model=ls.model, max_concurrency=a.batch) as sc:          # warm-up, a full batch
+            sc.chat_many(chats[:a.batch], max_tokens=16)
+        for rep in range(a.repeat):
+            res[f'openai engine alone (client, same requests) #{rep + 1}'] = measure(alone, server_pid=ls.process.pid)
+            print(res, flush=True)
+            res[f'openai corea.generate end to end #{rep + 1}'] = measure(
+                e2e, 'openai', qs, a, tmp/f'oa{rep}', server_pid=ls.process.pid, model=ls.model, model_name=ls.model,
                 backend_kwargs=dict(base_url=ls.base_url, max_concurrency=a.batch))
-        res['openai corea.generate end to end'] = dict(r, load=f'{l0:.1f} / {load1():.1f}')
+            print(res, flush=True)
     return res
 
 
@@ -116,8 +184,17 @@ def main(argv=None):
     ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--dtype', default='float32')
     ap.add_argument('--openai', action='store_true', help='also the openai backend through corea engine serve')
+    ap.add_argument('--repeat', type=int, default=2, help='alternating passes (engine alone, end to end) per backend')
+    ap.add_argument('--no-old-loop', action='store_true', help='skip the pre-issue-8 loop row')
+    ap.add_argument('--overhead-only', action='store_true', help="only corea's own cost (zero-CPU engine); appends to --out")
     ap.add_argument('--out', default=str(OUT))
     a = ap.parse_args(argv)
+    if a.overhead_only:
+        o = overhead(a, Path(tempfile.mkdtemp(prefix='corea-bench-')))
+        lines = overhead_lines(o, a)
+        with open(a.out, 'a') as f: f.write('\n'.join(lines) + '\n')
+        print('\n'.join(lines))
+        return
     import torch
     from corea.data import make_arithmetic_questions
     from corea.generate import TransformersBackend, chat_prompts
@@ -128,41 +205,62 @@ def main(argv=None):
     tmp = Path(tempfile.mkdtemp(prefix='corea-bench-'))
     load_start = ', '.join(f'{x:.1f}' for x in os.getloadavg())
     be = TransformersBackend(smollm2_hf_dir(), dtype=a.dtype)
-    be.generate(chats[:2], 0.6, 1.0, 8, seed=0)                          # warm-up
+    be.generate(chats[:a.batch], 0.6, 1.0, 16, seed=0)                   # warm-up at the full batch size
     rows = {}
-    l0 = load1(); r, gens_all = engine_alone(be, chats, ids, todo, a); rows['transformers engine alone'] = dict(r, load=f'{l0:.1f} / {load1():.1f}')
-    print(rows, flush=True)
-    l0 = load1(); r = e2e(be, qs, a, tmp/'e2e', dtype=a.dtype); rows['transformers corea.generate end to end'] = dict(r, load=f'{l0:.1f} / {load1():.1f}')
-    print(rows, flush=True)
-    l0 = load1(); r = old_loop(be, qs, chats, ids, todo, a, tmp/'old'); rows['transformers, the loop before issue 8'] = dict(r, load=f'{l0:.1f} / {load1():.1f}')
-    print(rows, flush=True)
+    gens_all = engine_alone(be, chats, ids, todo, a)[1] if a.repeat == 0 else None
+    for rep in range(a.repeat):               # alternate, so that a change of load hits both paths alike
+        box = {}
+        def alone():
+            r, box['gens'] = engine_alone(be, chats, ids, todo, a)
+            return r
+        rows[f'transformers engine alone #{rep + 1}'] = measure(alone)
+        gens_all = box['gens']
+        print(rows, flush=True)
+        rows[f'transformers corea.generate end to end #{rep + 1}'] = measure(e2e, be, qs, a, tmp/f'e2e{rep}', dtype=a.dtype)
+        print(rows, flush=True)
+    if not a.no_old_loop:
+        rows['transformers, the loop before issue 8'] = measure(old_loop, be, qs, chats, ids, todo, a, tmp/'old')
+        print(rows, flush=True)
     costs = step_costs(gens_all, qs, tmp)
     print(costs, flush=True)
     del be
     if a.openai: rows.update(openai_rows(qs, chats, a, tmp))
     load_end = ', '.join(f'{x:.1f}' for x in os.getloadavg())
     shutil.rmtree(tmp, ignore_errors=True)
-    base = rows['transformers engine alone']
     tps = lambda r: r['tokens'] / r['wall']
-    cmd = 'nice python bench/generation_e2e.py' + ''.join(f' --{k.replace("_", "-")} {v}' for k, v in
-                                                        dict(n=a.n, samples=a.samples, max_new=a.max_new, batch=a.batch, dtype=a.dtype).items()) + (' --openai' if a.openai else '')
+    tpc = lambda r: r['tokens'] / max(r['cpu'], 1e-9)
+    def total(prefix):
+        rs = [r for k, r in rows.items() if k.startswith(prefix)]
+        return dict(tokens=sum(r['tokens'] for r in rs), wall=sum(r['wall'] for r in rs), cpu=sum(r['cpu'] for r in rs)) if rs else None
+    cmd = ('nice python bench/generation_e2e.py' + ''.join(f' --{k.replace("_", "-")} {v}' for k, v in dict(
+           n=a.n, samples=a.samples, max_new=a.max_new, batch=a.batch, dtype=a.dtype, repeat=a.repeat).items())
+           + (' --openai' if a.openai else '') + (' --no-old-loop' if a.no_old_loop else ''))
     lines = ['## corea generate end to end vs the engine alone (issue 8)', '',
-             f'Command: `{cmd}`. Workload: {a.n} of corea\'s arithmetic questions (seed 7) x {a.samples} samples = {len(todo)} answers, '
-             f'the real COREA prompt (two demonstrations), temperature 0.6, at most {a.max_new} new tokens, SmolLM2-135M-Instruct '
-             f'{a.dtype}, batch {a.batch}. {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} with {torch.get_num_threads()} '
-             f'threads. Shared machine: load average (1, 5, 15 min) {load_start} at the start, {load_end} at the end. Each ratio is '
-             'against the engine alone of the same backend, measured in this run (target: end to end >= 0.70).', '',
-             '| path | answers | output tokens | wall time | output tokens/s | ratio to its engine alone | shards | load (1 min) before / after |',
-             '|---|---|---|---|---|---|---|---|']
+             f'Command: `{cmd}`. Workload: {a.n} of corea\'s arithmetic questions (seed 7) x {a.samples} samples = '
+             f'{len(todo)} answers, the real COREA prompt (two demonstrations), temperature 0.6, at most {a.max_new} new tokens, '
+             f'SmolLM2-135M-Instruct {a.dtype}, batch {a.batch}. {platform.machine()}, {os.cpu_count()} cores, torch '
+             f'{torch.__version__} with {torch.get_num_threads()} threads. Shared machine: load average (1, 5, 15 min) '
+             f'{load_start} at the start, {load_end} at the end. Passes alternate (engine alone, end to end, ...) so a change '
+             'of load hits both. CPU s: CPU seconds of the benchmark process tree (and of the server process for openai rows) '
+             'during the pass: the work done, which the load of other jobs does not inflate the way it inflates wall time.', '',
+             '| pass | answers | output tokens | wall time | output tokens/s | CPU s | output tokens per CPU s | shards | load (1 min) before / after |',
+             '|---|---|---|---|---|---|---|---|---|']
     for name, r in rows.items():
-        ref = rows['openai engine alone (client, same requests)'] if name.startswith('openai') else base
-        lines.append(f"| {name} | {r['answers']} | {r['tokens']:,} | {r['wall']:.1f} s | {tps(r):.1f} | {tps(r) / tps(ref):.2f} | "
-                     f"{r.get('shards', '')} | {r['load']} |")
-    lines += ['', f"Steps measured alone on the engine-alone answers ({len(todo)} rows, {costs['n_batches']} batches): parse + grade "
-              f"{costs['grade_s']:.1f} s; cache writes as one shard per batch {costs['write_per_batch_s']:.1f} s, as shards of 256 rows "
-              f"{costs['write_256_s']:.1f} s; generation itself {base['wall']:.1f} s. `corea.generate` runs parse, grade and writes on "
-              'a writer thread while the next batch generates, so on an idle machine they cost little beyond the engine; on a loaded '
-              '2-core machine they compete with it for the same cores.']
+        lines.append(f"| {name} | {r['answers']} | {r['tokens']:,} | {r['wall']:.1f} s | {tps(r):.1f} | {r['cpu']:.1f} | "
+                     f"{tpc(r):.2f} | {r.get('shards', '')} | {r['load']} |")
+    lines += ['', '| backend | end to end / engine alone, output tokens/s (wall) | same, output tokens per CPU second | target |',
+              '|---|---|---|---|']
+    for be_name in ('transformers', 'openai'):
+        eng, e2 = total(f'{be_name} engine alone'), total(f'{be_name} corea.generate end to end')
+        if eng and e2:
+            lines.append(f'| {be_name} | {tps(e2) / tps(eng):.2f} | {tpc(e2) / tpc(eng):.2f} | >= 0.70 |')
+    old, eng = rows.get('transformers, the loop before issue 8'), total('transformers engine alone')
+    if old and eng: lines.append(f'| transformers, the loop before issue 8 | {tps(old) / tps(eng):.2f} | {tpc(old) / tpc(eng):.2f} | |')
+    lines += ['', f"Steps timed alone on the engine-alone answers ({len(todo)} rows, {costs['n_batches']} batches): parse + grade "
+              f"{costs['grade_s']:.1f} s (the first call starts the math-verify worker process); cache writes as one shard per "
+              f"batch {costs['write_per_batch_s']:.2f} s, as shards of 256 rows {costs['write_256_s']:.2f} s. `corea.generate` "
+              'runs parse, grade and writes on a writer thread while the next batch generates, and starts the grading worker '
+              'while the first batch generates.']
     Path(a.out).write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
     print(f'wrote {a.out}')

@@ -376,12 +376,17 @@ def _generate(a) -> int:
     if not hasattr(generate, 'generate_cache'):
         raise CLIError('this corea.generate has no generate_cache(): update corea')
     import warnings
-    with warnings.catch_warnings():   # a library warning (e.g. the GPQA one) as one line, when it happens
-        warnings.showwarning = lambda message, *_, **__: print(f'corea generate: warning: {message}',
-                                                               file=sys.stderr)
-        res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
-                                      temperature=a.temperature, max_new_tokens=a.max_new_tokens,
-                                      backend=a.backend, n_demos=a.n_demos, **_generate_extra(a))
+    try:
+        with warnings.catch_warnings():   # a library warning (e.g. the GPQA one) as one line, when it happens
+            warnings.showwarning = lambda message, *_, **__: print(f'corea generate: warning: {message}',
+                                                                   file=sys.stderr)
+            res = generate.generate_cache(dataset=a.dataset, out=a.out, model=a.model, n=a.n, samples=a.samples,
+                                          temperature=a.temperature, max_new_tokens=a.max_new_tokens,
+                                          backend=a.backend, n_demos=a.n_demos, **_generate_extra(a))
+    except RuntimeError as e:             # a server that failed (corea.client.OpenAIError), or answers not made
+        if type(e).__name__ not in ('OpenAIError', 'GenerationFailed'): raise
+        print(f'corea generate: error: {e}', file=sys.stderr)
+        return 1
     print(f'wrote {a.out}' + (f': {res}' if res is not None else ''))
     return 0
 

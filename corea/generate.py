@@ -18,8 +18,8 @@ from .cache import GenerationCache, dataset_hash, make_manifest
 # %% auto #0
 __all__ = ['BACKENDS', 'chat_prompts', 'prompt_hash', 'Generation', 'TransformersBackend', 'VLLMBackend', 'OpenAIBackend',
            'completion_to_generation', 'default_backend', 'get_backend', 'default_grader', 'responses_to_rows',
-           'check_model_path', 'keep_out_of_git', 'run_summary', 'generate', 'majority_vote', 'load_questions',
-           'generate_cache']
+           'check_model_path', 'keep_out_of_git', 'run_summary', 'GenerationFailed', 'generate', 'majority_vote',
+           'load_questions', 'generate_cache']
 
 # %% ../nbs/07_generate.ipynb #c60276ca
 def chat_prompts(questions: pd.DataFrame, n_demos: int = 2, system: str | None = None) -> list[list[dict]]:
@@ -132,18 +132,24 @@ class VLLMBackend:
 
 # %% ../nbs/07_generate.ipynb #6c5ad6e8
 class OpenAIBackend:
-    "Generate through an OpenAI-compatible server (vLLM, llama.cpp, SGLang, hosted, `corea engine serve`) with `corea.client`."
+    "Generate through an OpenAI-compatible server (vLLM, llama.cpp, SGLang, hosted, `corea engine serve`)."
     name, dtype = 'openai', 'server'
-    token_count = "the server's usage counts (its tokenizer; n_in = the chat template it applies, n_out = generated tokens)"
-    mean_logprob = "mean of the per-token logprobs the server returns for the sampled tokens (vLLM: the raw model distribution)"
-    def __init__(self, model: str, base_url: str | None = None, max_concurrency: int = 16, api_key_env: str | None = 'OPENAI_API_KEY',
-                 timeout: float = 600.0, max_retries: int = 5, dtype: str | None = None, device: str | None = None, **client_kwargs):
+    token_count = "the server's usage counts (its tokenizer; n_in = its chat template, n_out = generated tokens)"
+    mean_logprob = "mean of the server's per-token logprobs of the sampled tokens (vLLM: the raw model distribution)"
+    def __init__(self, model: str, base_url: str | None = None, max_concurrency: int = 16,
+                 api_key_env: str | None = 'OPENAI_API_KEY', timeout: float = 600.0, max_retries: int = 5,
+                 dtype: str | None = None, device: str | None = None, **client_kwargs):
         from corea.client import SyncClient
-        if not base_url: raise ValueError("backend='openai' needs base_url (e.g. http://127.0.0.1:8000/v1 for `vllm serve` or `corea engine serve`).")
+        if not base_url:
+            raise ValueError("backend='openai' needs base_url (e.g. http://127.0.0.1:8000/v1 for `vllm serve` "
+                             "or `corea engine serve`).")
         self.model, self.max_concurrency = str(model), max_concurrency
         self.client = SyncClient(base_url, model=self.model, max_concurrency=max_concurrency, api_key_env=api_key_env,
                                  timeout=timeout, max_retries=max_retries, **client_kwargs)
-        self._check_model()
+        try: self._check_model()
+        except BaseException:
+            self.client.close()
+            raise
 
     def _check_model(self) -> None:
         from corea.client import OpenAIError
@@ -152,7 +158,8 @@ class OpenAIBackend:
             if e.status is None: raise                  # nothing listens there: say so now, not after the first batch
             return                                      # some servers have no /models; the first request will tell
         if served and self.model not in served:
-            raise ValueError(f"model {self.model!r} is not served at {self.client.client.base_url}: it serves {served[:10]}; pass --model with one of them.")
+            raise ValueError(f"model {self.model!r} is not served at {self.client.client.base_url}: it serves "
+                             f"{served[:10]}; pass --model with one of them.")
 
     def close(self) -> None: self.client.close()
     def __repr__(self) -> str: return f"OpenAIBackend({self.model!r} via {self.client.client!r})"
@@ -162,11 +169,11 @@ def completion_to_generation(c) -> Generation:
     "A `Generation` from a `corea.client.Completion`: server token counts, mean logprob/prob from its token logprobs."
     from corea.client import OpenAIError
     if c.prompt_tokens is None or c.completion_tokens is None:
-        raise OpenAIError(f"the server at model {c.model!r} returned no usage token counts; corea needs them for the cost model "
-                          "(use a server that reports usage: vLLM, llama.cpp, SGLang, OpenAI do).")
+        raise OpenAIError(f"the server of model {c.model!r} returned no usage token counts; corea needs them for the "
+                          "cost model (use a server that reports usage: vLLM, llama.cpp, SGLang, OpenAI do).")
     lps = c.token_logprobs
-    mlp = float(np.mean(lps)) if lps else math.nan
-    return Generation(c.text, int(c.prompt_tokens), int(c.completion_tokens), mlp, float(np.mean(np.exp(lps))) if lps else math.nan,
+    mlp, mp = (float(np.mean(lps)), float(np.mean(np.exp(lps)))) if lps else (math.nan, math.nan)
+    return Generation(c.text, int(c.prompt_tokens), int(c.completion_tokens), mlp, mp,
                       'length' if c.finish_reason == 'length' else 'stop', list(lps) if lps is not None else None)
 
 def _openai_generate(self: OpenAIBackend, chats: list[list[dict]], temperature: float = 0.6, top_p: float = 1.0,
@@ -183,7 +190,7 @@ OpenAIBackend.generate = _openai_generate
 # %% ../nbs/07_generate.ipynb #bfd27a3a
 def _openai_stream(self: OpenAIBackend, jobs: Iterable[tuple], temperature: float = 0.6, top_p: float = 1.0,
                    max_new_tokens: int = 512):
-    "For `(key, chat, seed)` jobs, yield `(key, Generation)` as answers complete, or `(key, OpenAIError)` for a failed request."
+    "For `(key, chat, seed)` jobs, yield `(key, Generation)` as answers complete (`(key, error)` for a failed request)."
     import asyncio, queue
     done, results = object(), queue.Queue()
     async def one(key, chat, s, slots):
@@ -285,14 +292,20 @@ def keep_out_of_git(path: str | Path, what: str = 'GPQA') -> Path:
     return gi
 
 # %% ../nbs/07_generate.ipynb #331172c7
+def _warm_grading() -> None:
+    "Start a math-verify grading process (seconds on a busy machine) before the first answers need it."
+    from corea.grading import grade_batch
+    grade_batch(['2'], ['1+1'], 'math', timeout=30, n_workers=1)
+
 class _RowWriter:
     "A thread that grades finished answers and appends them to the cache in shards (see `generate`)."
-    def __init__(self, cache: GenerationCache, to_rows: Callable, hidden_dtype: str, shard_rows: int, flush_seconds: float):
+    def __init__(self, cache: GenerationCache, to_rows: Callable, hidden_dtype: str, shard_rows: int,
+                 flush_seconds: float, warmup: Callable | None = None):
         import queue, threading
         self.cache, self.to_rows, self.hidden_dtype = cache, to_rows, hidden_dtype
         self.shard_rows, self.flush_seconds = shard_rows, flush_seconds
         self.q, self.rows, self.hidden, self.error = queue.Queue(maxsize=4), [], [], None
-        self.written, self.shards, self.correct = 0, 0, 0
+        self.written, self.shards, self.correct, self.warmup = 0, 0, 0, warmup
         self.thread = threading.Thread(target=self._loop, daemon=True, name='corea-row-writer')
         self.thread.start()
 
@@ -306,10 +319,14 @@ class _RowWriter:
         rows = pd.concat(self.rows, ignore_index=True)
         hid = np.concatenate(self.hidden).astype(self.hidden_dtype) if self.hidden else None
         self.cache.append(rows, hidden=hid)
-        self.written, self.shards, self.correct = self.written + len(rows), self.shards + 1, self.correct + int(rows['correct'].sum())
+        self.written, self.shards = self.written + len(rows), self.shards + 1
+        self.correct += int(rows['correct'].sum())
         self.rows, self.hidden = [], []
 
     def _loop(self) -> None:
+        try:
+            if self.warmup: self.warmup()             # e.g. start the grading processes while the first batch generates
+        except Exception as e: self.error = e
         last = time.monotonic()
         while (item := self.q.get()) is not None:
             if self.error is not None: continue          # keep draining so the producer never blocks
@@ -337,7 +354,8 @@ def _answer_groups(be, chats: list, ids: list, todo: list[tuple[int, int]], temp
     if not hasattr(be, 'generate_stream'):
         for j in range(0, len(todo), batch_size):
             b = todo[j:j + batch_size]
-            yield b, be.generate([chats[i] for i, _ in b], temperature, top_p, max_new_tokens, seed=_batch_seed(seed, (ids[b[0][0]], b[0][1])))
+            b_seed = _batch_seed(seed, (ids[b[0][0]], b[0][1]))
+            yield b, be.generate([chats[i] for i, _ in b], temperature, top_p, max_new_tokens, seed=b_seed)
         return
     jobs = (((i, s), chats[i], _batch_seed(seed, (ids[i], s))) for i, s in todo)
     buf, last = [], time.monotonic()
@@ -352,13 +370,17 @@ def _answer_groups(be, chats: list, ids: list, todo: list[tuple[int, int]], temp
 # %% ../nbs/07_generate.ipynb #99c12f8a
 def run_summary(stats: dict) -> str:
     "One line on a `generate` run: answers, tokens, tokens/s, wall time, rows written, cache path."
-    w = max(stats['wall_s'], 1e-9)
-    return (f"{stats['answers']} answers, {stats['output_tokens']:,} output tokens ({stats['prompt_tokens']:,} prompt) in "
-            f"{stats['wall_s']:.1f} s: {stats['output_tokens'] / w:.1f} output tokens/s, {stats['answers'] / w:.2f} answers/s; "
-            f"{stats['rows_written']} rows written in {stats['shards_written']} shards to {stats['path']} "
-            f"({stats['rows_in_cache']} rows in the cache)" + (f"; {stats['failed']} requests FAILED" if stats.get('failed') else ''))
+    s, w = stats, max(stats['wall_s'], 1e-9)
+    failed = f"; {s['failed']} requests FAILED" if s.get('failed') else ''
+    return (f"{s['answers']} answers, {s['output_tokens']:,} output tokens ({s['prompt_tokens']:,} prompt) in "
+            f"{s['wall_s']:.1f} s: {s['output_tokens'] / w:.1f} output tokens/s, {s['answers'] / w:.2f} answers/s; "
+            f"{s['rows_written']} rows written in {s['shards_written']} shards to {s['path']} "
+            f"({s['rows_in_cache']} rows in the cache){failed}")
 
 # %% ../nbs/07_generate.ipynb #2c290e9d
+class GenerationFailed(RuntimeError):
+    "Some answers could not be generated (e.g. a server stopped answering); those that were are in the cache."
+
 def _batch_seed(seed: int, key: tuple) -> int:
     return int(hashlib.sha256(json.dumps([seed, *map(str, key)]).encode()).hexdigest()[:8], 16)
 
@@ -381,15 +403,18 @@ def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | Non
     model_name = model_name or Path(str(model)).name
     kind = kind or infer_answer_kind(questions, dataset)
     if kind not in ('math', 'choice'): raise ValueError(f"kind={kind!r}: use 'math' (math-verify) or 'choice' (option letters).")
-    be_cls = BACKENDS.get(backend) if isinstance(backend, str) else backend
+    be_cls = BACKENDS.get(backend) if isinstance(backend, str) else backend      # what the backend says about itself
+    tokens = (getattr(be_cls, 'token_count', None) or f"{model_name} tokenizer; n_in = the full chat template with "
+              f"{n_demos} demonstrations, n_out = generated tokens incl. end of turn")
+    mean_lp = (getattr(be_cls, 'mean_logprob', None) or
+               'mean log-probability of generated tokens under the raw model distribution (temperature 1)')
     manifest = make_manifest(model_name, n_params, dataset, dataset_hash(questions),
-        dict(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed),
-        token_count=getattr(be_cls, 'token_count', None) or f"{model_name} tokenizer; n_in = the full chat template with {n_demos} demonstrations, n_out = generated tokens incl. end of turn",
-        backend=backend if isinstance(backend, str) else backend.name, dtype=getattr(be_cls, 'dtype', None) or dtype, method=method, kind=kind,
-        n_questions=len(questions), n_samples=k,
-        prompt=dict(n_demos=n_demos, prompt_hash=prompt_hash(n_demos)), hidden_states=('mean-pooled last layer of (question, response)' if hidden_states else None),
-        mean_logprob=getattr(be_cls, 'mean_logprob', None) or 'mean log-probability of generated tokens under the raw model distribution (temperature 1)',
-        batch_size=batch_size, command=' '.join(sys.argv), **manifest_extra)
+        dict(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed), token_count=tokens,
+        backend=backend if isinstance(backend, str) else backend.name, dtype=getattr(be_cls, 'dtype', None) or dtype,
+        method=method, kind=kind, n_questions=len(questions), n_samples=k,
+        prompt=dict(n_demos=n_demos, prompt_hash=prompt_hash(n_demos)),
+        hidden_states=('mean-pooled last layer of (question, response)' if hidden_states else None),
+        mean_logprob=mean_lp, batch_size=batch_size, command=' '.join(sys.argv), **manifest_extra)
     c = GenerationCache(cache, manifest=manifest)
     if dataset.lower().startswith('gpqa'): keep_out_of_git(c.path, 'GPQA')
     done = c.done_keys()
@@ -399,9 +424,11 @@ def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | Non
     todo = [(i, s) for s in range(k) for i in order if (dataset, ids[i], s, model_name, method) not in done]
     if max_batches is not None: todo = todo[:max_batches * batch_size]
     if not todo: return c
-    be = get_backend(backend, model, dtype=dtype, device=device, **(backend_kwargs or {})) if isinstance(backend, str) else backend
+    be = backend
+    if isinstance(backend, str): be = get_backend(backend, model, dtype=dtype, device=device, **(backend_kwargs or {}))
     if hidden_states and not hasattr(be, 'hidden_states'):
-        raise ValueError(f"backend {be.name!r} gives no hidden states (it has no local weights); use backend='transformers', or hidden_states=False.")
+        raise ValueError(f"backend {be.name!r} gives no hidden states (it has no local weights); "
+                         "use backend='transformers', or hidden_states=False.")
     def to_rows(pairs, gens):
         sub = qs.iloc[[i for i, _ in pairs]].reset_index(drop=True)
         return responses_to_rows(gens, sub, [s for _, s in pairs], dataset, model_name, method, kind, grader)
@@ -410,26 +437,30 @@ def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | Non
         from tqdm.auto import tqdm
         bar = tqdm(total=len(todo), desc=f'{model_name} on {dataset}', unit='answer')
     t0, n_ans, n_out, n_in, errors = time.time(), 0, 0, 0, []
-    writer = _RowWriter(c, to_rows, hidden_dtype, max(shard_rows, 1), flush_seconds)
+    writer = _RowWriter(c, to_rows, hidden_dtype, max(shard_rows, 1), flush_seconds,
+                        _warm_grading if grader is None else None)
+    groups = _answer_groups(be, chats, ids, todo, temperature, top_p, max_new_tokens, batch_size, seed, errors)
     try:
-        for pairs, gens in _answer_groups(be, chats, ids, todo, temperature, top_p, max_new_tokens, batch_size, seed, errors):
+        for pairs, gens in groups:
             hid = be.hidden_states([chats[i] for i, _ in pairs], [g.text for g in gens]) if hidden_states else None
             writer.put(pairs, gens, hid)
             n_ans, n_out, n_in = n_ans + len(gens), n_out + sum(g.n_out for g in gens), n_in + sum(g.n_in for g in gens)
             if bar is not None:
                 el = max(time.time() - t0, 1e-9)
-                bar.set_postfix_str(f'{n_ans / el:.2f} answers/s, {n_out / el:.1f} tok/s', refresh=False)
+                bar.set_postfix_str(f'{n_out / el:.1f} output tok/s', refresh=False)
                 bar.update(len(gens))
     finally:
         try: writer.close()
         finally:
+            if isinstance(backend, str) and hasattr(be, 'close'): be.close()        # a backend made here is closed here
             if bar is not None: bar.close()
-            c.last_run = dict(answers=n_ans, output_tokens=n_out, prompt_tokens=n_in, wall_s=time.time() - t0, rows_written=writer.written,
-                              shards_written=writer.shards, path=str(c.path), rows_in_cache=len(c), failed=len(errors))
+            c.last_run = dict(answers=n_ans, output_tokens=n_out, prompt_tokens=n_in, wall_s=time.time() - t0,
+                              rows_written=writer.written, shards_written=writer.shards, path=str(c.path),
+                              rows_in_cache=len(c), failed=len(errors))
     if progress: print(run_summary(c.last_run), flush=True)
     if errors:
-        raise RuntimeError(f"{len(errors)} of {len(todo)} requests failed (first: {errors[0]}); the {writer.written} answers that "
-                           f"succeeded are in {c.path}: run the same command again to retry the rest.")
+        raise GenerationFailed(f"{len(errors)} of {len(todo)} requests failed (first: {errors[0]}); the {writer.written} "
+                               f"answers that succeeded are in {c.path}: run the same command again to retry the rest.")
     return c
 
 # %% ../nbs/07_generate.ipynb #8c05c996
@@ -465,10 +496,13 @@ def generate_cache(dataset: str, out: str | Path, model: str | Path | None = Non
                    max_concurrency: int = 16, api_key_env: str | None = 'OPENAI_API_KEY', **kwargs) -> GenerationCache:
     "Generate `samples` answers for `n` questions of `dataset` into the cache folder `out` (resumable); `backend='openai'` needs `base_url` and the served `model` name."
     name, qs = load_questions(dataset, n)
-    if backend == 'openai':
-        if not model: raise ValueError("backend='openai' needs the served model name: --model NAME (GET /v1/models on the server lists them).")
-        if not base_url: raise ValueError("backend='openai' needs the server: --base-url http://HOST:PORT/v1 (vllm serve, corea engine serve, ...).")
-        kwargs = dict(model_name=str(model), batch_size=max_concurrency,
-                      backend_kwargs=dict(base_url=base_url, max_concurrency=max_concurrency, api_key_env=api_key_env)) | kwargs
+    if backend == 'openai':           # the served model name and the server's URL
+        if not model:
+            raise ValueError("backend='openai' needs the served model name: --model NAME (GET /v1/models lists them).")
+        if not base_url:
+            raise ValueError("backend='openai' needs the server: --base-url http://HOST:PORT/v1 (vllm serve, "
+                             "corea engine serve, ...).")
+        server = dict(base_url=base_url, max_concurrency=max_concurrency, api_key_env=api_key_env)
+        kwargs = dict(model_name=str(model), batch_size=max_concurrency, backend_kwargs=server) | kwargs
     return generate(qs, out, model=model, dataset=name, k=samples, temperature=temperature, max_new_tokens=max_new_tokens,
                     backend=backend, **kwargs)
