@@ -7,7 +7,7 @@ __all__ = ['REQUIRED', 'CLIError', 'read_generations', 'pick_llm', 'read_manifes
            'cascade_tables', 'print_tables', 'build_parser', 'describe_default_cache', 'main', 'add_serve_parser']
 
 # %% ../nbs/12_cli.ipynb #eb5f3c7d
-import argparse, io, json, math, sys
+import argparse, io, math, sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 import numpy as np
@@ -42,10 +42,9 @@ def pick_llm(df: pd.DataFrame, llm: str | None = None) -> tuple[str, str]:
 
 # %% ../nbs/12_cli.ipynb #a2e6fdb5
 def read_manifest(path: str | Path) -> dict | None:
-    "The manifest of a cache folder (manifest.json), or None for a plain file."
-    m = Path(path)/'manifest.json'
-    try: return json.loads(m.read_text()) if m.is_file() else None
-    except (OSError, ValueError): return None
+    "The manifest of a cache folder (read by `corea.cache.GenerationCache`), or None for a plain file."
+    from corea.cache import GenerationCache
+    return GenerationCache(path).manifest if Path(path).is_dir() else None
 
 # %% ../nbs/12_cli.ipynb #37d963cf
 def _typed(cast, ok, rule: str):
