@@ -272,6 +272,12 @@ def _add_train(sub):
     t.add_argument('overrides', nargs='*',
                    help='config overrides: key=value or --key value (any TrainConfig or GRPOConfig field)')
 
+def _add_reproduce(sub):
+    r = sub.add_parser('reproduce', add_help=False,
+                       help='COREA in miniature: train, evaluate and tabulate, resumable: corea reproduce --help',
+                       description='corea reproduce [--config FILE] [key=value ...]: see corea.reproduce.')
+    r.add_argument('rest', nargs='*', help='arguments of corea.reproduce')
+
 def _add_engine(sub):
     e = sub.add_parser('engine', add_help=False,
                        help='serve a local model over an OpenAI-compatible API: corea engine serve --help',
@@ -319,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_table_commands(sub)
     _add_generate(sub)
     _add_train(sub)
+    _add_reproduce(sub)
     _add_engine(sub)
     add_serve_parser(sub)
     return ap
@@ -396,12 +403,20 @@ def _train(a) -> int:
     if not hasattr(train, 'main'): raise CLIError('this corea.train has no main(argv): update corea')
     return int(train.main(a.train_argv) or 0)   # everything after `train`, verbatim: as `python -m corea.train ...`
 
+def _reproduce(a) -> int:
+    try: from corea import reproduce
+    except ImportError as e:
+        raise CLIError(f'corea.reproduce needs the training extras: pip install "corea[train]" ({e})') from e
+    return int(reproduce.main(a.reproduce_argv) or 0)   # everything after `reproduce`, verbatim
+
+
 # %% ../nbs/12_cli.ipynb #4a14eb61
 def _parse(ap: argparse.ArgumentParser, argv: list[str]):
     "The namespace of `argv`; everything after `train` goes to corea.train verbatim."
     a, extra = ap.parse_known_args(argv)
-    if extra and a.command not in ('train', 'engine'): ap.parse_args(argv)   # reports unknown arguments, as argparse does
+    if extra and a.command not in ('train', 'engine', 'reproduce'): ap.parse_args(argv)   # reports unknown arguments, as argparse does
     if a.command == 'train': a.train_argv = argv[argv.index('train') + 1:]
+    if a.command == 'reproduce': a.reproduce_argv = argv[argv.index('reproduce') + 1:]
     if a.command == 'engine': a.engine_argv = argv[argv.index('engine') + 2:]   # everything after `engine serve`
     return a
 
@@ -413,6 +428,7 @@ def _run(a) -> int:
                        a.cache)
     if a.command == 'generate': return _generate(a)
     if a.command == 'train': return _train(a)
+    if a.command == 'reproduce': return _reproduce(a)
     if a.command == 'engine': return _engine(a)
     if a.command == 'serve': return _serve(a)
     return 0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07a_engine.ipynb #1c685338
 from __future__ import annotations
-import hashlib, json, math, os, shutil, tempfile, time
+import contextlib, hashlib, json, math, os, shutil, sys, tempfile, time
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,7 @@ import numpy as np
 from .generate import Generation, TransformersBackend
 
 # %% auto #0
-__all__ = ['ct2_model_dir', 'free_cores', 'shared_prefix', 'CT2Backend']
+__all__ = ['ct2_model_dir', 'free_cores', 'shared_prefix', 'torch_threads_kept', 'CT2Backend']
 
 # %% ../nbs/07a_engine.ipynb #2fa2490d
 def _fingerprint(model_dir: Path) -> str:
@@ -63,6 +63,16 @@ def shared_prefix(prompts: list[list], min_len: int = 16) -> int:
     cut = max((i for i in range(1, k + 1) if first[i] == turn), default=0)
     return cut if cut >= min_len else 0
 
+# %% ../nbs/07a_engine.ipynb #c7d1a2b4
+@contextlib.contextmanager
+def torch_threads_kept():
+    "Restore torch's thread count after the block (if torch is loaded): CTranslate2 changes it process-wide."
+    torch = sys.modules.get('torch')
+    n = torch.get_num_threads() if torch is not None else None
+    try: yield
+    finally:
+        if n is not None and torch.get_num_threads() != n: torch.set_num_threads(n)
+
 # %% ../nbs/07a_engine.ipynb #166e337d
 class CT2Backend:
     "Generate with CTranslate2 (CPU or CUDA): batched, shared prompt prefix cached, raw per-token log-probabilities."
@@ -93,8 +103,9 @@ class CT2Backend:
         if self.gen is not None and seed == self.seed: return    # loaded for this seed and not used yet
         self.gen = None
         self.ct2.set_random_seed(int(seed) % 2 ** 32)                 # CTranslate2 takes an unsigned 32-bit seed
-        self.gen = self.ct2.Generator(str(self.ct2_dir), device=self.device, compute_type=self.dtype,
-                                      intra_threads=self.threads, inter_threads=1)
+        with torch_threads_kept():                               # its OpenMP setting is process-wide
+            self.gen = self.ct2.Generator(str(self.ct2_dir), device=self.device, compute_type=self.dtype,
+                                          intra_threads=self.threads, inter_threads=1)
         self.seed = seed
 
     def prompt_tokens(self, chats: list[list[dict]]) -> list[list[str]]:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['MODEL_PRESETS', 'SMOLLM2_GGUF', 'ModelPreset', 'get_preset', 'param_ratio', 'smollm2_gguf_path', 'model_cache_dir',
-           'convert_gguf_to_hf', 'smollm2_hf_dir', 'load_causal_lm']
+__all__ = ['MODEL_PRESETS', 'SMOLLM2_GGUF', 'TRAINED_SLMS', 'RECIPE_FILE', 'ModelPreset', 'get_preset', 'param_ratio',
+           'smollm2_gguf_path', 'model_cache_dir', 'convert_gguf_to_hf', 'smollm2_hf_dir', 'load_causal_lm',
+           'slm_assets_dir', 'adapter_fingerprint', 'merge_adapter', 'read_recipe', 'trained_slm']
 
 # %% ../nbs/05_models.ipynb #8e84292d
 @dataclass(frozen=True)
@@ -102,3 +103,85 @@ def load_causal_lm(name_or_path: str | Path, dtype: str = 'auto', device: str | 
     model = AutoModelForCausalLM.from_pretrained(name_or_path, dtype=dt)
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     return model.to(device).eval(), tok
+
+# %% ../nbs/05_models.ipynb #dfa6199b
+TRAINED_SLMS = ('base', 'rlvr', 'brier', 'l1')   # after the format warm-up; the three GRPO arms
+RECIPE_FILE = 'corea_recipe.json'
+
+def slm_assets_dir() -> Path:
+    "Where the package keeps the adapters of the models corea trained: `corea/assets/slm`."
+    import corea
+    return Path(corea.__file__).parent/'assets'/'slm'
+
+def adapter_fingerprint(adapter_dir: str | Path) -> str:
+    "A short hash of an adapter folder's weights and config (names the merged folder, so a new adapter merges anew)."
+    import hashlib
+    h = hashlib.sha256()
+    for f in sorted(Path(adapter_dir).iterdir()):
+        if f.is_file() and f.name != 'README.md':
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+# %% ../nbs/05_models.ipynb #9c169877
+def merge_adapter(base_dir: str | Path, adapter_dir: str | Path, out_dir: str | Path, recipe: dict | None = None) -> Path:
+    "Merge the peft LoRA adapter at `adapter_dir` into the model at `base_dir`; save a plain folder at `out_dir` (atomic)."
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=out_dir.name + '.tmp-', dir=out_dir.parent))
+    try:
+        model = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32)
+        model = PeftModel.from_pretrained(model, str(adapter_dir)).merge_and_unload()
+        model.save_pretrained(tmp)
+        AutoTokenizer.from_pretrained(str(base_dir)).save_pretrained(tmp)
+        (tmp/RECIPE_FILE).write_text(json.dumps(recipe or {}, indent=1))
+        if out_dir.exists(): shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    finally:
+        if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+# %% ../nbs/05_models.ipynb #6629b4d9
+def read_recipe(folder: str | Path) -> dict:
+    "The `corea_recipe.json` of a trained model or adapter folder, checked for the keys corea needs."
+    p = Path(folder)/RECIPE_FILE
+    if not p.exists():
+        raise FileNotFoundError(f"{p} is missing: a trained SLM folder holds its recipe (corea reproduce writes it).")
+    try: r = json.loads(p.read_text())
+    except json.JSONDecodeError as e: raise ValueError(f"{p} is not valid JSON ({e}): publish the model again.") from None
+    if miss := [k for k in ('name', 'parent', 'n_demos') if k not in r]:
+        raise ValueError(f"{p} lacks {miss}: publish the model again with corea reproduce --publish.")
+    return r
+
+def _parent_model(parent: str, assets, cache_dir) -> tuple:
+    "(folder or id, short tag) of an adapter's parent: 'smollm2', another trained SLM, or a folder / HF id."
+    import hashlib
+    if parent == 'smollm2': return smollm2_hf_dir(cache_dir), 'smollm2'
+    if parent in TRAINED_SLMS:
+        p = trained_slm(parent, assets, cache_dir)
+        return p, p.name.rsplit('-', 1)[-1]
+    return parent, hashlib.sha256(str(parent).encode()).hexdigest()[:8]
+
+def trained_slm(name: str, assets: str | Path | None = None, cache_dir: str | Path | None = None) -> Path:
+    "A transformers folder of a SmolLM2 corea trained: 'base' (format warm-up), 'rlvr', 'brier' or 'l1'; merged on first use."
+    import fcntl
+    if name not in TRAINED_SLMS: raise ValueError(f"trained_slm({name!r}): use one of {', '.join(TRAINED_SLMS)}.")
+    src = Path(assets) if assets else slm_assets_dir()
+    src = src/name
+    if not (src/'adapter_config.json').exists():
+        raise FileNotFoundError(f"no trained {name!r} adapter in {src}: run `corea reproduce --config miniature.yaml` "
+                                "and then the same command with --publish.")
+    recipe = read_recipe(src)
+    parent, tag = _parent_model(recipe['parent'], assets, cache_dir)
+    root = (Path(cache_dir) if cache_dir else model_cache_dir())/'trained'
+    root.mkdir(parents=True, exist_ok=True)
+    out = root/f"{name}-{tag}-{adapter_fingerprint(src)}"
+    with open(root/f'.{name}.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (out/RECIPE_FILE).exists(): merge_adapter(parent, src, out, recipe)
+        finally: fcntl.flock(lock, fcntl.LOCK_UN)
+    return out

@@ -195,8 +195,9 @@ def grpo_config(cfg: TrainConfig) -> GRPOConfig:
 
 # %% ../nbs/10_train.ipynb #78d44184
 def shipped_configs() -> dict[str, list[Path]]:
-    "The YAML files shipped in corea/configs: {'accelerate': [...], 'train': [...]}."
-    return dict(accelerate=sorted((CONFIG_DIR/'accelerate').glob('*.yaml')), train=sorted(CONFIG_DIR.glob('*.yaml')))
+    "The YAML files shipped in corea/configs: {'accelerate': [...], 'train': [...], 'reproduce': [...]}."
+    return dict(accelerate=sorted((CONFIG_DIR/'accelerate').glob('*.yaml')), train=sorted(CONFIG_DIR.glob('*.yaml')),
+                reproduce=sorted((CONFIG_DIR/'reproduce').glob('*.yaml')))
 
 # %% ../nbs/10_train.ipynb #2095423a
 _GRPO_FIELDS = {f.name for f in dataclasses.fields(GRPOConfig)}
@@ -446,6 +447,8 @@ class CalibrationCallback(TrainerCallback):
         if world > 1: conf, corr = gather_object(conf), gather_object(corr)
         s = calibration_summary(np.asarray(conf, float), np.asarray(corr, bool))
         s['mean_confidence'] = float(np.nanmean(conf)) if not np.isnan(np.asarray(conf, float)).all() else float('nan')
+        self.last_answers = dict(confidences=[None if c is None or np.isnan(c) else float(c) for c in conf],
+                                 correct=[bool(c) for c in corr])               # for confidence histograms
         return s
 
     def _run(self, state, control, model, tok):
@@ -457,7 +460,11 @@ class CalibrationCallback(TrainerCallback):
             with unwrap_model_for_generation(tr.model_wrapped, tr.accelerator) as m:
                 s = self.evaluate(m, tr.processing_class, tr.accelerator, state.global_step)
         else: s = self.evaluate(model, tok, step=state.global_step)
-        self.history.append({'step': state.global_step, **s})
+        self.history.append({'step': state.global_step, **s, **getattr(self, 'last_answers', {})})
+        out = getattr(getattr(tr, 'args', None), 'output_dir', None)
+        if isinstance(out, (str, Path)) and tr.accelerator.is_main_process:     # kept with the checkpoints: resumable
+            Path(out).mkdir(parents=True, exist_ok=True)
+            with open(Path(out)/'calibration.jsonl', 'a') as f: f.write(json.dumps(self.history[-1], default=float) + '\n')
         logs = {f'calibration/{k}': float(v) for k, v in s.items()}
         if tr is not None:
             if state.global_step == 0: tr.log(dict(logs))                        # step 0: its own log line
