@@ -8,14 +8,9 @@ Usage: python bench/miniature.py [--run experiments/miniature]
 import argparse, json
 from pathlib import Path
 import numpy as np
+from corea.reproduce import newest_state
 
 ROOT = Path(__file__).resolve().parents[1]
-
-def newest_state(arm_dir: Path) -> dict:
-    "The trainer state with the most steps: the arm's own (written when it stops) or its newest checkpoint's."
-    states = [json.loads(p.read_text()) for p in [arm_dir/'trainer_state.json', *arm_dir.glob('checkpoint-*/trainer_state.json')]
-              if p.exists()]
-    return max(states, key=lambda s: s.get('global_step', 0), default={})
 
 def step_times(arm_dir: Path) -> list[float]:
     "The `step_time` of every logged GRPO step (seconds; a step during which the job was paused counts its pause)."

@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['CACHE_COLUMNS', 'PALETTE', 'LLM_COLOR', 'synthetic_cache', 'threshold_grid', 'threshold_curves', 'pareto_figure',
-           'threshold_figure', 'reliability_figure', 'table_html', 'ThresholdExplorer', 'report_html', 'write_report']
+           'threshold_figure', 'reliability_figure', 'training_figure', 'confidence_histogram_figure', 'table_html',
+           'ThresholdExplorer', 'report_html', 'write_report']
 
 # %% ../nbs/11_widgets.ipynb #064c7641
 import html, json, time, warnings
@@ -191,6 +192,58 @@ def reliability_figure(pairs: pd.DataFrame, n_bins: int = 10) -> go.Figure:
     fig.update_layout(title=f'Reliability: {ds}', xaxis=dict(title='confidence', range=[0, 1]),
                       yaxis=dict(title='accuracy', range=[0, 1]), height=420, margin=dict(l=60, r=20, t=50, b=50),
                       legend=dict(orientation='h', y=-0.2))
+    return fig
+
+# %% ../nbs/11_widgets.ipynb #37e2fe60
+def _smooth(y: pd.Series, window: int) -> pd.Series:
+    return y.rolling(window, min_periods=1).mean()
+
+def training_figure(log: pd.DataFrame, calibration: pd.DataFrame | None = None, window: int = 5) -> go.Figure:
+    "Per arm: mean confidence and group accuracy p̂ over steps (moving average), and held-out ECE / AUROC if given."
+    cols = 3 if calibration is not None and len(calibration) else 1
+    titles = ['mean confidence (solid) and p̂ (dotted)', 'held-out ECE', 'held-out AUROC'][:cols]
+    fig = make_subplots(rows=1, cols=cols, subplot_titles=titles)
+    for k, (arm, g) in enumerate(log.groupby('arm', sort=False)):
+        g = g.dropna(subset=['rlcc/p_hat']).sort_values('step')
+        c = _color(k)
+        fig.add_scatter(x=g.step, y=_smooth(g['rlcc/mean_confidence'], window), name=arm, legendgroup=arm,
+                        line=dict(color=c), row=1, col=1)
+        fig.add_scatter(x=g.step, y=_smooth(g['rlcc/p_hat'], window), name=f'{arm} p̂', legendgroup=arm,
+                        line=dict(color=c, dash='dot'), showlegend=False, row=1, col=1)
+        if cols == 3 and len(h := calibration[calibration.arm == arm].sort_values('step')):
+            for col, m in ((2, 'ece'), (3, 'auroc')):
+                fig.add_scatter(x=h.step, y=h[m], mode='lines+markers', legendgroup=arm, showlegend=False,
+                                line=dict(color=c), name=f'{arm} {m}', row=1, col=col)
+    fig.update_xaxes(title_text='GRPO step')
+    fig.update_layout(title='Training dynamics', height=360, margin=dict(l=50, r=20, t=70, b=50),
+                      legend=dict(orientation='h', y=-0.25))
+    return fig
+
+# %% ../nbs/11_widgets.ipynb #e6582369
+def _at_fractions(steps: np.ndarray, fractions=(0.0, 0.5, 1.0)) -> list:
+    "The logged steps nearest to the start, middle and end (distinct, in order)."
+    s = np.sort(np.unique(steps))
+    return list(dict.fromkeys(int(s[np.abs(s - f * s[-1]).argmin()]) for f in fractions))
+
+def confidence_histogram_figure(calibration: pd.DataFrame, bins: int = 10) -> go.Figure:
+    "Per arm (rows), histograms of the held-out confidences at the start, middle and end of training (columns)."
+    arms = list(dict.fromkeys(calibration.arm))
+    fig = make_subplots(rows=len(arms), cols=3, shared_xaxes=True, column_titles=['start', 'middle', 'end'],
+                        row_titles=arms, vertical_spacing=0.08)
+    edges = np.linspace(0, 1, bins + 1)
+    for r, arm in enumerate(arms, 1):
+        h = calibration[calibration.arm == arm]
+        for c, step in enumerate(_at_fractions(h.step.to_numpy()), 1):
+            e = h[h.step == step].iloc[-1]
+            conf = np.array([np.nan if v is None else v for v in e.confidences], float)
+            right = np.asarray(e.correct, bool)
+            for ok, color in ((True, '#2ca02c'), (False, '#d62728')):
+                n, _ = np.histogram(conf[(right == ok) & np.isfinite(conf)], bins=edges)
+                fig.add_bar(x=(edges[:-1] + edges[1:]) / 2, y=n, width=1 / bins, marker_color=color,
+                            name='right' if ok else 'wrong', showlegend=(r, c) == (1, 1), row=r, col=c,
+                            hovertemplate=f'step {step}<br>' + 'confidence %{x:.2f}<br>%{y} answers<extra></extra>')
+    fig.update_layout(barmode='stack', title='Confidences on held-out questions during training', height=220 * len(arms),
+                      margin=dict(l=50, r=40, t=70, b=40))
     return fig
 
 # %% ../nbs/11_widgets.ipynb #939742bc
