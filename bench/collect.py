@@ -8,8 +8,8 @@ import platform, os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ['grading', 'rewards', 'generation', 'generation_e2e', 'train_step', 'cascade', 'widgets', 'guarantee', 'serve',
-         'fuzz']
+ORDER = ['grading', 'rewards', 'generation', 'generation_e2e', 'train_step', 'miniature', 'cascade', 'widgets',
+         'guarantee', 'serve', 'fuzz']
 
 def main():
     res = ROOT/'bench'/'results'
