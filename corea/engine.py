@@ -145,7 +145,6 @@ class CT2Backend:
         import torch
         if self._hf is None:
             self._hf = TransformersBackend(self.model_path, self.hidden_dtype, 'cpu' if self.device == 'cpu' else None)
-        n = torch.get_num_threads()
-        torch.set_num_threads(self.threads)                          # torch's own default oversubscribes a shared CPU
-        try: return self._hf.hidden_states(chats, responses)
-        finally: torch.set_num_threads(n)
+        with torch_threads_kept():
+            torch.set_num_threads(self.threads)                      # torch's own default oversubscribes a shared CPU
+            return self._hf.hidden_states(chats, responses)

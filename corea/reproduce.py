@@ -248,12 +248,14 @@ def answer(cfg: ReproduceConfig, questions: pd.DataFrame, cache: Path, model: st
 
 def base_model(cfg: ReproduceConfig) -> str:
     "The SLM before any training, as a folder or id ('smollm2': the converted PyPI model)."
-    return str(smollm2_hf_dir()) if cfg.model in ('smollm2', 'smollm2-135m') else cfg.model
+    from corea.train import model_path
+    return model_path(cfg.model)
 
 def stage_warmup_answers(cfg: ReproduceConfig) -> dict:
     "The untrained SLM answers the warm-up questions with demonstrations."
     qs = read_split(cfg, 'warmup')
-    rows = answer(cfg, qs, cfg.run_dir/'caches'/'warmup', base_model(cfg), cfg.model_label, 'arithmetic-warmup',
+    rows = answer(cfg, qs, cfg.run_dir/'caches'/'warmup', base_model(cfg), cfg.model_label,
+                  f'{in_domain_name(cfg)}-warmup',
                   cfg.warmup_samples, n_demos=cfg.warmup_demos, temperature=cfg.warmup_temperature,
                   max_new_tokens=cfg.warmup_max_new_tokens)
     ex = warmup_examples(rows, qs)
@@ -317,7 +319,7 @@ def stage_warmup(cfg: ReproduceConfig) -> dict:
     recipe = dict(n_demos=0, trained='format warm-up: SFT on its own well-formed answers (2 demonstrations when '
                   'collected), LoRA', examples=len(ex), epochs=cfg.warmup_epochs, lr=cfg.warmup_lr,
                   lora_r=cfg.warmup_lora_r, base=cfg.model_label)
-    publish_model(cfg, 'base', out, 'smollm2' if cfg.model in ('smollm2', 'smollm2-135m') else cfg.model, recipe)
+    publish_model(cfg, 'base', out, 'smollm2' if base_model(cfg) == str(smollm2_hf_dir()) else cfg.model, recipe)
     losses = [h['loss'] for h in tr.state.log_history if 'loss' in h]
     return dict(examples=len(ex), train_s=time.time() - t0, first_loss=losses[0] if losses else None,
                 last_loss=losses[-1] if losses else None)
@@ -465,12 +467,13 @@ def experiment_rows(cfg: ReproduceConfig) -> pd.DataFrame:
     from corea.confidence import Probe
     from corea.generate import majority_vote
     parts, d = [], cfg.run_dir/'caches'
+    path = cfg.run_dir/'baselines'/'probe.pt'
+    probe = Probe.load(path) if path.exists() else None                     # loaded once, for RLVR-SLM's rows
     for name in ('base', *cfg.arms):
         for ds in eval_sets_names(cfg):
             c = GenerationCache(d/'eval'/name/ds)
             rows = c.read()
-            probe = cfg.run_dir/'baselines'/'probe.pt'
-            if name == 'rlvr' and probe.exists(): rows = rows.assign(probe=Probe.load(probe).predict(c.hidden_states()))
+            if name == 'rlvr' and probe is not None: rows = rows.assign(probe=probe.predict(c.hidden_states()))
             parts.append(rows)
     for ds in eval_sets_names(cfg):
         llm = read_cache(d/'llm'/ds)
@@ -567,19 +570,18 @@ def stage_tables(cfg: ReproduceConfig) -> dict:
     rows = experiment_rows(cfg)
     text = [f'# COREA reproduction: {cfg.name}\n', f'SLM: {cfg.model_label}. LLM: {llm_name(cfg)} ({what}). Datasets: '
             + ', '.join(GROUP_LABELS.get(d, d) for d in eval_sets_names(cfg)) + '.\n']
-    info = {}
+    by_ratio = {r: experiment_pairs(cfg, rows, r) for r in {*cfg.param_ratios, 1.0}}   # the goals read ratio 1
     for ratio in cfg.param_ratios:
-        pairs = experiment_pairs(cfg, rows, ratio)
-        t = systems_table(pairs, n_boot=cfg.n_boot, seed=cfg.seed)
+        t = systems_table(by_ratio[ratio], n_boot=cfg.n_boot, seed=cfg.seed)
         t.to_csv(out/f'table1_ratio{ratio:.3g}.csv', index=False)
         text += [f'\n## Table 1 at cost parameter ratio {ratio:.3g}\n', markdown_table(t)]
-    cal = calibration_table(pairs)
+    cal = calibration_table(by_ratio[1.0])                 # confidences and correctness: the same at any ratio
     cal.to_csv(out/'table2.csv', index=False)
-    g = goals(cal, experiment_pairs(cfg, rows, 1.0), in_domain_name(cfg))
+    g = goals(cal, by_ratio[1.0], in_domain_name(cfg))
     g.to_csv(out/'goals.csv', index=False)
     text += ['\n## Table 2 (calibration, mean over runs)\n', markdown_frame(cal[['group', 'system', 'n_runs',
              *CALIBRATION_METRICS]]), '\n## Goals (in-domain, cost ratio 1)\n', markdown_frame(g)]
-    groups = pairs.groupby(['dataset', 'system'])
+    groups = by_ratio[cfg.param_ratios[-1]].groupby(['dataset', 'system'])   # the curves at the last ratio
     curves = pd.concat([pairs_curve(p).assign(dataset=d, system=s) for (d, s), p in groups])
     curves.to_csv(out/'figure2_curves.csv', index=False)
     training_log(cfg).to_csv(out/'figure3_training.csv', index=False)
