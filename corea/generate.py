@@ -231,7 +231,7 @@ def _vllm_cpu_backend(model_path: str | Path, **kwargs):
     return VLLMCPUBackend(model_path, **kwargs)
 
 for _k in ('token_count', 'mean_logprob'): setattr(_vllm_cpu_backend, _k, getattr(OpenAIBackend, _k))
-_vllm_cpu_backend.dtype, _vllm_cpu_backend.per_request_seed = 'bfloat16', False    # what the manifest records
+_vllm_cpu_backend.per_request_seed = False                      # what the manifest records
 
 BACKENDS = {'transformers': TransformersBackend, 'vllm': VLLMBackend, 'openai': OpenAIBackend, 'ct2': _ct2_backend,
             'vllm-cpu': _vllm_cpu_backend}

@@ -312,10 +312,10 @@ def study_summary(study: pd.DataFrame) -> pd.DataFrame:
 def public_pairs() -> dict:
     "Pairs frames of the public cascades: RLCR 7B systems -> gpt-4o-mini on CommonsenseQA, GPT-3 6B -> 175B on GSM8K."
     from corea.importers import import_rlcr, import_re2, import_openai_gsm8k, PUBLIC_MODEL_PARAMS
-    from corea.cascade import pairs_from_cache  # lazily: corea.cascade imports this module
+    from corea.cascade import PAPER_PARAM_RATIO, pairs_from_cache  # lazily: corea.cascade imports this module
     llm = import_re2('commonsenseqa').query("model == 'gpt-4o-mini' and method == 'zero_shot_cot'")
     csqa = pairs_from_cache(pd.concat([import_rlcr('commonsenseqa'), llm], ignore_index=True), 'gpt-4o-mini',
-                            param_ratio=32 / 7)
+                            param_ratio=PAPER_PARAM_RATIO)
     out = {f"CSQA {s.replace(' (', ' ').rstrip(')')} -> gpt-4o-mini": p for s, p in csqa.groupby('system')}
     g3 = import_openai_gsm8k().query("method == 'single-sample'")
     small = g3[g3.model == 'GPT-3 6B']

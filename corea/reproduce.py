@@ -24,9 +24,9 @@ __all__ = ['ARMS', 'SLM_NAMES', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'GITIGNORE', 'R
            'stage_warmup', 'format_check', 'arm_config', 'StageIncomplete', 'arm_command', 'write_arm_config',
            'stage_rl', 'stage_eval', 'llm_name', 'stage_llm', 'stage_baselines', 'experiment_rows', 'eval_sets_names',
            'paper_pairs', 'router_predictions', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state',
-           'training_log', 'calibration_log', 'markdown_frame', 'stage_tables', 'demo_rows', 'export_demo_cache',
-           'stage_names', 'stage_function', 'stage_warmup_and_check', 'gitignore_lines', 'prepare_run', 'run_pipeline',
-           'publish', 'status_text', 'plan_text', 'parser', 'main']
+           'training_log', 'calibration_log', 'markdown_frame', 'stage_tables', 'demo_rows', 'experiment_hidden',
+           'demo_questions', 'export_demo_cache', 'stage_names', 'stage_function', 'stage_warmup_and_check',
+           'gitignore_lines', 'prepare_run', 'run_pipeline', 'publish', 'status_text', 'plan_text', 'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -611,6 +611,21 @@ def demo_rows(cfg: ReproduceConfig) -> pd.DataFrame:
     public = rows.dataset.astype(str) != 'arithmetic'
     return rows.assign(response=rows.response.where(~public, None))
 
+def experiment_hidden(cfg: ReproduceConfig) -> np.ndarray:
+    "RLVR-SLM's hidden states on every eval set, in `experiment_rows` order."
+    d = cfg.run_dir/'caches'/'eval'/'rlvr'
+    return np.concatenate([GenerationCache(d/ds).hidden_states() for ds in eval_sets_names(cfg)])
+
+def demo_questions(cfg: ReproduceConfig) -> dict:
+    "Where each eval set's questions come from (the manifest of the demo cache)."
+    from corea.cache import dataset_hash
+    own = read_split(cfg, 'eval')
+    out = {in_domain_name(cfg): dict(n=len(own), dataset_hash=dataset_hash(own),
+                                     recipe=f"corea.reproduce.arithmetic_splits(load_config('{cfg.name}.yaml'))['eval']"
+                                     if cfg.train_data == 'arithmetic' else 'data/eval.jsonl of the run')}
+    return out | {ds: dict(n=n, source='the public benchmark in shared data (SOURCES.md), a seeded subset')
+                  for ds, n in cfg.ood.items()}
+
 def export_demo_cache(cfg: ReproduceConfig, out: str | Path) -> Path:
     "Write the run's evaluation as one cache folder at `out` that `corea demo` / `corea table` read (replacing it)."
     from corea.cache import make_manifest
@@ -629,9 +644,12 @@ def export_demo_cache(cfg: ReproduceConfig, out: str | Path) -> Path:
                         roles=dict(slm=dict(model=', '.join(slms), method='verbalized'),
                                    llm=dict(model=llm_name(cfg), how=what,
                                             n_params=cfg.llm_n_params if cfg.llm_model else cfg.n_params)),
-                        param_ratios=list(cfg.param_ratios), n_samples=cfg.eval_k, kind='math and choice')
+                        param_ratios=list(cfg.param_ratios), n_samples=cfg.eval_k, kind='math and choice',
+                        questions=demo_questions(cfg), hidden_states='RLVR-SLM rows: mean-pooled last layer, float16')
     if out.exists(): shutil.rmtree(out)
-    GenerationCache(out, manifest=man).append(rows)
+    c, rlvr = GenerationCache(out, manifest=man), (rows.model == 'RLVR-SLM').to_numpy()
+    c.append(rows[~rlvr])
+    if rlvr.any(): c.append(rows[rlvr], hidden=experiment_hidden(cfg))     # the Probe's input, for RLVR-SLM's rows
     if (router := router_predictions(cfg)) is not None:
         router.drop(columns=['output'], errors='ignore').to_parquet(out/'router_predictions.parquet')
     return out
@@ -706,9 +724,11 @@ def run_pipeline(cfg: ReproduceConfig, stages: Sequence[str] | None = None, log:
     return read_ledger(cfg.run_dir)
 
 # %% ../nbs/15_reproduce.ipynb #d3cfb771
-def publish(cfg: ReproduceConfig, dest: str | Path | None = None) -> list[Path]:
-    "Copy the run's trained adapters (base and every finished arm) to `dest` (default: the package's assets)."
+def publish(cfg: ReproduceConfig, dest: str | Path | None = None, demo: str | Path | None = None) -> list[Path]:
+    "Copy the run's adapters to `dest` (default: the package's assets) and, once tabled, its demo cache to `demo`."
+    from corea.cache import default_cache_path
     from corea.models import slm_assets_dir
+    if demo is None and dest is None: demo = default_cache_path()          # what `corea demo` shows
     dest, done = Path(dest) if dest else slm_assets_dir(), []
     for name in ('base', *cfg.arms):
         src = cfg.run_dir/'models'/name/'adapter'
@@ -716,6 +736,7 @@ def publish(cfg: ReproduceConfig, dest: str | Path | None = None) -> list[Path]:
         if (dest/name).exists(): shutil.rmtree(dest/name)
         done.append(Path(shutil.copytree(src, dest/name)))
     if not done: raise FileNotFoundError(f"no trained adapter in {cfg.run_dir/'models'}: run the pipeline first.")
+    if demo is not None and 'tables' in read_ledger(cfg.run_dir): done.append(export_demo_cache(cfg, demo))
     return done
 
 # %% ../nbs/15_reproduce.ipynb #294d49cc

@@ -18,7 +18,7 @@ __all__ = ['LATENCY_BUCKETS', 'MAX_BODY_BYTES', 'SERVE_READY', 'BadRequest', 'va
 
 # %% ../nbs/11a_serve.ipynb #ce112805
 from .parsing import COREA_INSTRUCTION, parse_response
-from .cascade import slm_cost, llm_cost, OUTPUT_WEIGHT
+from .cascade import slm_cost, llm_cost, OUTPUT_WEIGHT, PAPER_PARAM_RATIO
 from .client import OpenAIClient, OpenAIError
 
 # %% ../nbs/11a_serve.ipynb #dce0fb2b
@@ -296,7 +296,7 @@ class ServeConfig:
     llm_url: str
     llm_model: str
     threshold: float
-    param_ratio: float = 32 / 7
+    param_ratio: float = PAPER_PARAM_RATIO
     output_weight: float = OUTPUT_WEIGHT
     slm_timeout: float = 60.0
     llm_timeout: float = 120.0
@@ -682,19 +682,31 @@ def running_server(cfg: ServeConfig, host: str = '127.0.0.1', port: int = 0, sta
         sock.close()
 
 # %% ../nbs/11a_serve.ipynb #e814fb0f
-def threshold_from_cache(path, rule: str = 'paper', param_ratio: float = 32 / 7) -> tuple[float, str]:
-    "(threshold, how it was found) from a generation cache with one SLM system and one LLM."
+def _one_dataset(df, path, dataset: str | None):
+    "The rows of `dataset` (or of the cache's only dataset): a threshold is set per dataset, as the paper's τ."
+    have = sorted(df.dataset.astype(str).unique())
+    if dataset is None and len(have) > 1:
+        raise ValueError(f"{path}: {len(have)} datasets ({', '.join(have)}): a threshold is per dataset; "
+                         "pass --threshold-dataset NAME.")
+    if dataset is not None and dataset not in have:
+        raise ValueError(f"{path}: no dataset {dataset!r}; it has {', '.join(have)}.")
+    return df if dataset is None else df[df.dataset == dataset]
+
+
+def threshold_from_cache(path, rule: str = 'paper', param_ratio: float = PAPER_PARAM_RATIO, slm: str | None = None,
+                         dataset: str | None = None) -> tuple[float, str]:
+    "(threshold, how it was found) for one SLM (`slm`, or the only one) and the LLM of a generation cache."
     from corea.cache import read_cache
     from corea.cascade import pairs_from_cache, paper_threshold
 
-    df = read_cache(path)
+    df = _one_dataset(read_cache(path), path, dataset)
     no_conf = sorted(m for m, g in df.groupby('model') if g.confidence.isna().all())
     if len(no_conf) != 1:
         raise ValueError(f"{path}: cannot tell the LLM: {len(no_conf)} models have no confidences (need exactly 1).")
-    pairs = pairs_from_cache(df, no_conf[0], param_ratio=param_ratio)
+    pairs = pairs_from_cache(df, no_conf[0], param_ratio=param_ratio, slms=[slm] if slm else None)
     if pairs.system.nunique() != 1:
         raise ValueError(f"{path}: {pairs.system.nunique()} SLM systems ({', '.join(pairs.system.unique())}); "
-                         "keep one in the cache.")
+                         "pass --threshold-slm with the model to deploy.")
     if rule == 'paper':
         return (
             paper_threshold(pairs.llm_correct),
@@ -752,10 +764,12 @@ def build_parser(ap=None):
         default='paper',
         help="with --threshold-from: 'paper' (LLM pass@1) or 'guaranteed:MAX_DROP,DELTA'",
     )
+    ap.add_argument('--threshold-slm', help='with --threshold-from: the SLM model of the cache to deploy (if several)')
+    ap.add_argument('--threshold-dataset', help='with --threshold-from: the dataset of the cache (if several)')
     ap.add_argument(
         '--param-ratio',
         type=float,
-        default=32 / 7,
+        default=PAPER_PARAM_RATIO,
         help="N_LLM / N_SLM, the LLM's cost multiplier (default: the paper's 32/7)",
     )
     ap.add_argument(
@@ -796,7 +810,8 @@ def config_from_args(a) -> tuple[ServeConfig, str]:
     tau, how = (
         (a.threshold, 'given')
         if a.threshold is not None
-        else threshold_from_cache(a.threshold_from, a.threshold_rule, a.param_ratio)
+        else threshold_from_cache(a.threshold_from, a.threshold_rule, a.param_ratio, a.threshold_slm,
+                                  a.threshold_dataset)
     )
     cfg = ServeConfig(
         a.slm_url,

