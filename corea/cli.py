@@ -106,7 +106,10 @@ def _probe_scores(rows: pd.DataFrame, path: str, cache: str | None) -> np.ndarra
     if cache is None or not Path(cache).is_dir():
         raise CLIError("probe:PATH needs a cache folder with hidden states (corea generate --hidden-states)")
     hidden = GenerationCache(cache).hidden_states(missing='nan')
-    if len(hidden) != len(rows): raise CLIError(f"probe:{path}: the cache's hidden states do not match its rows")
+    at = rows.index.to_numpy()                            # the rows' places in the cache (kept by --dataset)
+    if len(at) and (at.max() >= len(hidden) or at.min() < 0):
+        raise CLIError(f"probe:{path}: the cache's hidden states do not match its rows")
+    hidden = hidden[at]
     has = ~np.isnan(hidden).all(axis=1)
     if not has.any(): raise CLIError(f"probe:{path}: the cache has no hidden states (corea generate --hidden-states)")
     scores = np.full(len(rows), np.nan)
@@ -146,6 +149,7 @@ def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str
     df = _only_datasets(df, a.dataset)
     paper = (manifest or {}).get('systems') == 'paper' and not a.confidence      # a `corea reproduce` evaluation
     llm, how = pick_llm(df, a.llm or (manifest['roles']['llm']['model'] if paper else None))
+    if paper and a.llm is None: how = "the cache manifest's LLM role"
     ratio, why = cascade.resolve_param_ratio(llm, a.param_ratio, manifest)
     if paper:
         from corea.reproduce import paper_pairs
@@ -301,11 +305,12 @@ def _add_engine(sub):
 def _add_table_commands(sub):
     raw = argparse.RawDescriptionHelpFormatter
     d = sub.add_parser('demo', aliases=['report'], formatter_class=raw, epilog=_EPILOG_DEMO,
-                       help='the main job, offline: cascade tables + HTML report on the embedded cache of real '
-                            'generations',
-                       description='Simulate the COREA cascade on the cache of real generations that ships with corea '
-                                   '(SmolLM2-135M-Instruct as SLM; see corea.cache for how it was made), print the '
-                                   'systems table and write one self-contained HTML report (works offline).')
+                       help="the main job, offline: the paper's tables + HTML report on the evaluation that ships "
+                            'with corea',
+                       description='Simulate the COREA cascades on the evaluation that ships with corea (COREA in '
+                                   'miniature: SmolLM2-135M-Instruct trained by corea, see corea.reproduce), print '
+                                   "the paper's twelve systems' Table 1 and Table 2 and write one self-contained HTML "
+                                   'report (works offline).')
     _add_table_options(d)
     d.add_argument('--out', default='corea-report.html', type=_path_arg('file'),
                    help='HTML report to write (default: corea-report.html)')

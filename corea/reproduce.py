@@ -650,6 +650,7 @@ def export_demo_cache(cfg: ReproduceConfig, out: str | Path) -> Path:
     c, rlvr = GenerationCache(out, manifest=man), (rows.model == 'RLVR-SLM').to_numpy()
     c.append(rows[~rlvr])
     if rlvr.any(): c.append(rows[rlvr], hidden=experiment_hidden(cfg))     # the Probe's input, for RLVR-SLM's rows
+    (out/'.lock').unlink(missing_ok=True)                                 # the writers' lock: not part of what ships
     if (router := router_predictions(cfg)) is not None:
         router.drop(columns=['output'], errors='ignore').to_parquet(out/'router_predictions.parquet')
     return out
