@@ -152,9 +152,8 @@ def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str
     if paper and a.llm is None: how = "the cache manifest's LLM role"
     ratio, why = cascade.resolve_param_ratio(llm, a.param_ratio, manifest)
     if paper:
-        from corea.reproduce import paper_pairs
-        router = Path(cache)/'router_predictions.parquet' if cache else None
-        router = pd.read_parquet(router) if router is not None and router.exists() else None
+        from corea.reproduce import paper_pairs, read_router
+        router = read_router(cache) if cache else None
         pairs = paper_pairs(df, llm, manifest['slms'], router, ratio, a.output_weight)
         sources, router = ["the paper's systems (verbalized; AvgProb, Probe and Router for RLVR-SLM)"], None
     else:

@@ -17,16 +17,17 @@ from .data import make_arithmetic_questions, validate_benchmark
 from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, smollm2_hf_dir
 
 # %% auto #0
-__all__ = ['ARMS', 'SLM_NAMES', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'GITIGNORE', 'ReproduceConfig', 'find_reproduce_config',
-           'load_config', 'read_ledger', 'record_stage', 'arithmetic_splits', 'deepmath_splits_of', 'in_domain_name',
-           'ood_sets', 'read_split', 'eval_sets', 'stage_data', 'well_formed', 'warmup_examples', 'answer',
-           'base_model', 'stage_warmup_answers', 'save_adapter_fp16', 'uses_lora', 'model_dir', 'publish_model',
-           'stage_warmup', 'format_check', 'arm_config', 'StageIncomplete', 'arm_command', 'write_arm_config',
-           'stage_rl', 'stage_eval', 'llm_name', 'stage_llm', 'stage_baselines', 'experiment_rows', 'eval_sets_names',
-           'paper_pairs', 'router_predictions', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state',
-           'training_log', 'calibration_log', 'markdown_frame', 'stage_tables', 'demo_rows', 'experiment_hidden',
-           'demo_questions', 'export_demo_cache', 'stage_names', 'stage_function', 'stage_warmup_and_check',
-           'gitignore_lines', 'prepare_run', 'run_pipeline', 'publish', 'status_text', 'plan_text', 'parser', 'main']
+__all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'GITIGNORE', 'ReproduceConfig',
+           'find_reproduce_config', 'load_config', 'read_ledger', 'record_stage', 'arithmetic_splits',
+           'deepmath_splits_of', 'in_domain_name', 'ood_sets', 'read_split', 'eval_sets', 'stage_data', 'well_formed',
+           'warmup_examples', 'answer', 'base_model', 'stage_warmup_answers', 'save_adapter_fp16', 'uses_lora',
+           'model_dir', 'parent_dir', 'publish_model', 'stage_warmup', 'format_check', 'arm_config', 'StageIncomplete',
+           'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name', 'stage_llm', 'read_router',
+           'stage_baselines', 'experiment_rows', 'eval_sets_names', 'paper_pairs', 'router_predictions',
+           'run_slm_names', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state', 'training_log',
+           'calibration_log', 'markdown_frame', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions',
+           'export_demo_cache', 'stage_names', 'stage_function', 'stage_warmup_and_check', 'gitignore_lines',
+           'prepare_run', 'run_pipeline', 'publish', 'status_text', 'plan_text', 'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -287,17 +288,19 @@ def model_dir(cfg: ReproduceConfig, name: str) -> Path | str:
     d = cfg.run_dir/'models'/name
     if not (d/'merged').exists() and (d/'adapter'/RECIPE_FILE).exists():   # a fresh clone: merged/ is not in git
         recipe = read_recipe(d/'adapter')
-        parent = model_dir(cfg, recipe['parent']) if recipe['parent'] in TRAINED_SLMS else base_model(cfg)
-        merge_adapter(parent, d/'adapter', d/'merged', recipe)
+        merge_adapter(parent_dir(cfg, recipe['parent']), d/'adapter', d/'merged', recipe)
     return d/'merged'
+
+def parent_dir(cfg: ReproduceConfig, parent: str) -> Path | str:
+    "The folder an adapter of this run was trained on: a trained SLM of the run, or the SLM before training."
+    return model_dir(cfg, parent) if parent in TRAINED_SLMS else base_model(cfg)
 
 def publish_model(cfg: ReproduceConfig, name: str, adapter: str | Path, parent: str, recipe: dict) -> Path:
     "Store the adapter (float16) under models/<name>/adapter and merge it into `parent`'s folder."
     d = cfg.run_dir/'models'/name
     recipe = dict(name=name, parent=parent, **recipe)
     a = save_adapter_fp16(adapter, d/'adapter', recipe)
-    base = model_dir(cfg, parent) if parent in TRAINED_SLMS else base_model(cfg)
-    merge_adapter(base, a, d/'merged', recipe)
+    merge_adapter(parent_dir(cfg, parent), a, d/'merged', recipe)
     return d/'merged'
 
 # %% ../nbs/15_reproduce.ipynb #b5f7fa3f
@@ -439,6 +442,13 @@ def stage_llm(cfg: ReproduceConfig) -> dict:
     return info
 
 # %% ../nbs/15_reproduce.ipynb #5ccd6fc4
+ROUTER_FILE = 'router_predictions.parquet'      # the Router's eval predictions: in baselines/, and in the demo cache
+
+def read_router(folder: str | Path) -> pd.DataFrame | None:
+    "The Router's predictions stored in `folder`, or None when there are none."
+    p = Path(folder)/ROUTER_FILE
+    return pd.read_parquet(p) if p.exists() else None
+
 def stage_baselines(cfg: ReproduceConfig) -> dict:
     "Fit the Probe and the Router on RLVR-SLM's answers to training questions; save the Router's eval predictions."
     from corea.confidence import Probe, Router, router_sft_dataset, train_router
@@ -456,7 +466,7 @@ def stage_baselines(cfg: ReproduceConfig) -> dict:
     train_router(ds, base_model(cfg), out/'router', **cfg.router_sft)
     router = Router(out/'router')
     preds = pd.concat([router.predict(q).assign(dataset=name) for name, q in eval_sets(cfg).items()], ignore_index=True)
-    preds.to_parquet(out/'router_predictions.parquet')
+    preds.to_parquet(out/ROUTER_FILE)
     return info | dict(router_examples=len(ds), router_readable=float(preds.confidence.notna().mean()))
 
 # %% ../nbs/15_reproduce.ipynb #60a97380
@@ -507,13 +517,15 @@ def paper_pairs(rows: pd.DataFrame, llm: str, slms: Sequence[str], router: pd.Da
 
 def router_predictions(cfg: ReproduceConfig) -> pd.DataFrame | None:
     "The Router's predictions on the eval sets (the baselines stage), or None before it ran."
-    p = cfg.run_dir/'baselines'/'router_predictions.parquet'
-    return pd.read_parquet(p) if p.exists() else None
+    return read_router(cfg.run_dir/'baselines')
+
+def run_slm_names(cfg: ReproduceConfig) -> list[str]:
+    "The cache names of the run's SLMs: the warmed-up base, then each arm."
+    return [SLM_NAMES[n] for n in ('base', *cfg.arms)]
 
 def experiment_pairs(cfg: ReproduceConfig, rows: pd.DataFrame, param_ratio: float) -> pd.DataFrame:
     "The pairs of this run's cascades under the paper's system names (`paper_pairs`)."
-    slms = [SLM_NAMES[n] for n in ('base', *cfg.arms)]
-    return paper_pairs(rows, llm_name(cfg), slms, router_predictions(cfg), param_ratio)
+    return paper_pairs(rows, llm_name(cfg), run_slm_names(cfg), router_predictions(cfg), param_ratio)
 
 # %% ../nbs/15_reproduce.ipynb #e337ec08
 def cheapest_within(pairs: pd.DataFrame, system: str, max_drop: float = 0.02) -> dict:
@@ -629,8 +641,7 @@ def demo_questions(cfg: ReproduceConfig) -> dict:
 def export_demo_cache(cfg: ReproduceConfig, out: str | Path) -> Path:
     "Write the run's evaluation as one cache folder at `out` that `corea demo` / `corea table` read (replacing it)."
     from corea.cache import make_manifest
-    rows, out = demo_rows(cfg), Path(out)
-    slms = [SLM_NAMES[n] for n in ('base', *cfg.arms)]
+    rows, out, slms = demo_rows(cfg), Path(out), run_slm_names(cfg)
     what = 'a real model' if cfg.llm_model else (f'a stand-in system, not a second model: RLVR-SLM\'s majority vote over '
                                                  f'{cfg.llm_k} fresh samples, its cost the sum of their real tokens')
     about = (f"COREA in miniature (`corea reproduce --config {cfg.name}.yaml`): {cfg.model_label} trained by corea "
@@ -652,7 +663,7 @@ def export_demo_cache(cfg: ReproduceConfig, out: str | Path) -> Path:
     if rlvr.any(): c.append(rows[rlvr], hidden=experiment_hidden(cfg))     # the Probe's input, for RLVR-SLM's rows
     (out/'.lock').unlink(missing_ok=True)                                 # the writers' lock: not part of what ships
     if (router := router_predictions(cfg)) is not None:
-        router.drop(columns=['output'], errors='ignore').to_parquet(out/'router_predictions.parquet')
+        router.drop(columns=['output'], errors='ignore').to_parquet(out/ROUTER_FILE)
     return out
 
 # %% ../nbs/15_reproduce.ipynb #a17f92a8
@@ -683,8 +694,8 @@ def _settings(cfg: ReproduceConfig) -> dict:
 
 def gitignore_lines(cfg: ReproduceConfig) -> list[str]:
     "The run folder's .gitignore: big or rebuildable files, and the answers to public benchmarks (they quote them)."
-    bench = [f'caches/{p}{ds}/' for ds in cfg.ood for p in ('', '*/', '*/*/')]
-    if cfg.train_data != 'arithmetic': bench += ['data/', *[f'caches/{p}{in_domain_name(cfg)}/' for p in ('*/', '*/*/')]]
+    bench = [f'caches/**/{ds}/' for ds in cfg.ood]
+    if cfg.train_data != 'arithmetic': bench += ['data/', f'caches/**/{in_domain_name(cfg)}/']
     return [*GITIGNORE, '# answers to public benchmarks quote their questions: never in git (corea demo ships them '
             'without response text)', *bench]
 
@@ -754,7 +765,7 @@ def status_text(cfg: ReproduceConfig) -> str:
 def plan_text(cfg: ReproduceConfig) -> str:
     "What each stage of the run will do, without loading a model or the data: for `--plan`."
     from corea.train import describe
-    slms = ', '.join(SLM_NAMES[n] for n in ('base', *cfg.arms))
+    slms = ', '.join(run_slm_names(cfg))
     sizes = f'{cfg.n_eval} eval / {cfg.n_dev} dev / {cfg.n_train} train questions'
     lines = [f'{cfg.name}: SLM {cfg.model_label} ({cfg.model}), run folder {cfg.run_dir}',
              f'  data             {cfg.train_data}: {sizes}; OOD {dict(cfg.ood)} (0 = all)']

@@ -5,7 +5,6 @@
 # %% ../nbs/06c_vllm_cpu.ipynb #0890d098
 from __future__ import annotations
 import json, os, socket, subprocess, sys, tempfile, time
-from contextlib import contextmanager
 from pathlib import Path
 
 from .engine import free_cores
@@ -104,7 +103,7 @@ def start_vllm_cpu(model: str | Path, served_model_name: str | None = None, *, v
                    port: int | None = None, dtype: str = 'bfloat16', threads: int | None = None,
                    kv_cache_gib: int = 2, max_model_len: int = 4096, seed: int = 0,
                    startup_timeout: float = 900.0, log: str | Path | None = None) -> LocalServer:
-    "Start the managed vllm-cpu server for `model` and return it once it serves (`.kill()` stops it)."
+    "Start the managed vllm-cpu server for `model` and return it once it serves (`stop_server` stops it)."
     python = vllm_cpu_python(venv)
     if python is None:
         raise RuntimeError(f"vllm-cpu is not installed at {vllm_cpu_venv(venv)}: run `corea engine vllm-cpu "
