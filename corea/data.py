@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_data.ipynb #32ec47a8
 from __future__ import annotations
-import hashlib, json, os, random, warnings, zipfile
+import hashlib, json, os, random, sys, warnings, zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,8 @@ import pandas as pd
 # %% auto #0
 __all__ = ['BENCHMARKS', 'SCHEMA', 'GPQA_PASSWORD', 'NORMALISERS', 'ARITHMETIC_LEVEL_SIZES', 'DEMONSTRATIONS', 'shared_data_dir',
            'Benchmark', 'infer_answer_kind', 'answer_kind', 'validate_benchmark', 'load_jsonl_benchmark', 'load_gpqa',
-           'normalise_records', 'load_benchmark', 'deepmath_splits', 'make_arithmetic_questions', 'few_shot_messages']
+           'normalise_records', 'say_once', 'benchmark_source', 'load_benchmark', 'deepmath_splits',
+           'make_arithmetic_questions', 'few_shot_messages']
 
 # %% ../nbs/04_data.ipynb #eeb9fd1f
 def shared_data_dir(required: bool = True) -> Path | None:
@@ -198,19 +199,47 @@ def normalise_records(name: str, records: Iterable[dict], dedupe: bool = False) 
     return validate_benchmark(df, name)
 
 # %% ../nbs/04_data.ipynb #5c9f780b
-def load_benchmark(name: str, source: str = 'local', path: str | Path | None = None, limit: int | None = None) -> pd.DataFrame:
-    "Benchmark `name` in the schema: from the shared folder (`'local'`), a JSONL `path`, or Hugging Face (`'hf'`; for GPQA its datasets cache holds the questions in plain text)."
+_SAID: set[str] = set()
+
+def say_once(line: str) -> None:
+    "Print `line` to stderr the first time this process meets it (a run says once where its data came from)."
+    if line not in _SAID:
+        _SAID.add(line)
+        print(line, file=sys.stderr)
+
+def benchmark_source(source: str = 'auto') -> str:
+    "Where benchmarks are read from: 'local' when a data folder is found, else 'hf'; 'local' and 'hf' pass through."
+    if source not in ('auto', 'local', 'hf'): raise ValueError(f"source={source!r}: use 'auto', 'local' or 'hf'.")
+    if source != 'auto': return source
+    return 'local' if shared_data_dir(required=False) else 'hf'
+
+# %% ../nbs/04_data.ipynb #8a298bd2
+def _load_local(name: str) -> pd.DataFrame:
+    "Benchmark `name` from the data folder's `benchmarks/` (GPQA from its encrypted zip)."
+    folder = shared_data_dir()
+    say_once(f"corea: benchmarks from the data folder {folder}")
+    return load_gpqa() if name == 'gpqa' else load_jsonl_benchmark(folder/'benchmarks'/BENCHMARKS[name].local_file)
+
+def _load_hub(name: str) -> pd.DataFrame:
+    "Benchmark `name` from the Hugging Face Hub through `datasets` (its cache first), normalised to the schema."
+    try: import datasets  # lazy: only the [train] extra needs it
+    except ImportError: raise ImportError("loading benchmarks from the Hub needs `datasets`: pip install 'corea[train]'") from None
+    b = BENCHMARKS[name]
+    say_once("corea: benchmarks from the Hugging Face Hub through `datasets` (no data folder: set COREA_DATA or --data)")
+    try: ds = datasets.load_dataset(b.hf_id, b.hf_config, split=b.hf_split)
+    except Exception as e:   # offline, gated or renamed: one line that says both ways to get the data
+        raise FileNotFoundError(f"{name}: no data folder (set COREA_DATA=DIR or corea --data DIR; layout in SOURCES.md) "
+                                f"and {b.hf_id} could not be loaded from the Hub ({type(e).__name__}).") from None
+    return normalise_records(name, ds, dedupe=(name == 'deepmath'))
+
+def load_benchmark(name: str, source: str = 'auto', path: str | Path | None = None,
+                   limit: int | None = None) -> pd.DataFrame:
+    "Benchmark `name` in the schema from a data folder ('local'), the Hub ('hf'), whichever is there ('auto'), or `path`."
     if path is not None: df = load_jsonl_benchmark(path)
     else:
-        if name not in BENCHMARKS: raise KeyError(f"Unknown benchmark {name!r}: known are {sorted(BENCHMARKS)}; for your own data pass path=FILE.jsonl.")
-        b = BENCHMARKS[name]
-        if source == 'local':
-            df = load_gpqa() if name == 'gpqa' else load_jsonl_benchmark(shared_data_dir()/'benchmarks'/b.local_file)
-        elif source == 'hf':
-            import datasets  # lazy: only the [train] extra needs it
-            ds = datasets.load_dataset(b.hf_id, b.hf_config, split=b.hf_split)
-            df = normalise_records(name, ds, dedupe=(name == 'deepmath'))
-        else: raise ValueError(f"source={source!r}: use 'local' or 'hf'.")
+        if name not in BENCHMARKS:
+            raise KeyError(f"Unknown benchmark {name!r}: known are {sorted(BENCHMARKS)}; for your own data pass path=FILE.jsonl.")
+        df = _load_local(name) if benchmark_source(source) == 'local' else _load_hub(name)
     return df.head(limit).reset_index(drop=True) if limit else df
 
 # %% ../nbs/04_data.ipynb #d7946274

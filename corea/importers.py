@@ -14,8 +14,9 @@ from .data import load_benchmark, load_gpqa, shared_data_dir
 from .grading import grade_batch, normalize_choice
 
 # %% auto #0
-__all__ = ['CHARS_PER_TOKEN', 'TOKEN_COUNT_METHOD', 'RLCR_FILES', 'RLCR_MODEL', 'PUBLIC_MODEL_PARAMS', 'estimate_tokens',
-           'question_text', 'read_records', 'regrade', 'import_rlcr', 'import_openai_gsm8k', 'import_re2']
+__all__ = ['CHARS_PER_TOKEN', 'TOKEN_COUNT_METHOD', 'RLCR_FILES', 'RLCR_MODEL', 'PUBLIC_MODEL_PARAMS', 'PUBLIC_SETS',
+           'estimate_tokens', 'question_text', 'read_records', 'regrade', 'import_rlcr', 'import_openai_gsm8k',
+           'import_re2', 'public_dir', 'public_rows_from_releases', 'public_rows']
 
 # %% ../nbs/13_importers.ipynb #aeceb332
 CHARS_PER_TOKEN = 4.0
@@ -161,3 +162,22 @@ def import_re2(benchmark: str, path: str | Path | None = None) -> pd.DataFrame:
     q = bench.set_index('id').loc[raw.id]
     return _cache_frame(raw, benchmark, [_short_model(m) for m in raw.model], raw.method.values, answers, correct, np.nan,
                         estimate_tokens([question_text(a, b) for a, b in zip(q.question, q.choices)]), estimate_tokens(raw.response), raw.correct)
+
+# %% ../nbs/13_importers.ipynb #e6baeaba
+PUBLIC_SETS = {'commonsenseqa': "RLCR's five 7B systems and the Re2 release's API models on the 1,221 dev questions"}
+
+def public_dir() -> Path:
+    "Where corea keeps the figures derived from public releases: `corea/assets/public`."
+    import corea
+    return Path(corea.__file__).resolve().parent/'assets'/'public'
+
+def public_rows_from_releases(name: str = 'commonsenseqa') -> pd.DataFrame:
+    "The shipped figures of `name`, made again from the public releases (needs the data folder): no response text."
+    if name not in PUBLIC_SETS: raise KeyError(f"corea ships public figures for {sorted(PUBLIC_SETS)}, not {name!r}.")
+    rows = pd.concat([import_rlcr(name), import_re2(name)], ignore_index=True)
+    return normalize_rows(rows.assign(response=None), f'public figures {name}')
+
+def public_rows(name: str = 'commonsenseqa') -> pd.DataFrame:
+    "Re-graded answers of public releases on `name` as corea ships them: ids, letters, labels, confidences, tokens."
+    if name not in PUBLIC_SETS: raise KeyError(f"corea ships public figures for {sorted(PUBLIC_SETS)}, not {name!r}.")
+    return normalize_rows(pd.read_parquet(public_dir()/f'{name}.parquet'), f'public figures {name}')

@@ -281,12 +281,12 @@ def uses_lora(cfg: ReproduceConfig) -> bool:
     "Whether the arms train LoRA adapters (else full weights, as the paper)."
     return int(cfg.rl.get('lora_r', 0) or 0) > 0
 
-def model_dir(cfg: ReproduceConfig, name: str) -> Path | str:
-    "An SLM's transformers folder: 'base' (after the warm-up, if any) or an arm; merged again when missing."
+def model_dir(cfg: ReproduceConfig, name: str, merge: bool = True) -> Path | str:
+    "An SLM's transformers folder: 'base' (after the warm-up, if any) or an arm; merged again when missing (`merge`)."
     if name == 'base' and not cfg.n_warmup: return base_model(cfg)
     if name != 'base' and not uses_lora(cfg): return cfg.run_dir/'rl'/name     # full weights: the trainer's output
     d = cfg.run_dir/'models'/name
-    if not (d/'merged').exists() and (d/'adapter'/RECIPE_FILE).exists():   # a fresh clone: merged/ is not in git
+    if merge and not (d/'merged').exists() and (d/'adapter'/RECIPE_FILE).exists():   # a fresh clone: no merged/ in git
         recipe = read_recipe(d/'adapter')
         merge_adapter(parent_dir(cfg, recipe['parent']), d/'adapter', d/'merged', recipe)
     return d/'merged'
@@ -346,8 +346,8 @@ def format_check(cfg: ReproduceConfig, model: str | Path, name: str, n_demos: in
                 **{k: float(v) for k, v in s.items()})
 
 # %% ../nbs/15_reproduce.ipynb #813a0448
-def arm_config(cfg: ReproduceConfig, arm: str):
-    "The `corea.train.TrainConfig` of one arm (`cfg.rl` keys that are GRPOConfig fields go to its grpo_kwargs)."
+def arm_config(cfg: ReproduceConfig, arm: str, merge: bool = True):
+    "One arm's `corea.train.TrainConfig` (`cfg.rl`'s GRPOConfig fields go to grpo_kwargs); `merge=False` writes nothing."
     from corea.train import _GRPO_FIELDS, _OWN_FIELDS, TrainConfig
     d = cfg.run_dir
     own = {k: v for k, v in cfg.rl.items() if k in _OWN_FIELDS}
@@ -355,7 +355,7 @@ def arm_config(cfg: ReproduceConfig, arm: str):
     if bad := sorted(k for k in grpo if k not in _GRPO_FIELDS):
         raise ValueError(f"rl settings {bad} are neither corea.train.TrainConfig nor trl.GRPOConfig fields.")
     if grpo: own['grpo_kwargs'] = {**(own.get('grpo_kwargs') or {}), **grpo}
-    kw = own | dict(model_name_or_path=str(model_dir(cfg, 'base')), train_data=str(d/'data'/'train.jsonl'),
+    kw = own | dict(model_name_or_path=str(model_dir(cfg, 'base', merge)), train_data=str(d/'data'/'train.jsonl'),
                              eval_data=str(d/'data'/'dev.jsonl'), n_train=cfg.n_train, n_eval=cfg.n_dev, few_shot=0,
                              confidence_kind=ARMS[arm], output_dir=str(d/'rl'/arm), resume_from_checkpoint='latest',
                              seed=cfg.seed, data_seed=cfg.seed)
@@ -368,7 +368,7 @@ class StageIncomplete(RuntimeError):
 def arm_command(cfg: ReproduceConfig, arm: str) -> list[str]:
     "The `accelerate launch` command of one arm (its TrainConfig goes to rl/<arm>/train.yaml: `write_arm_config`)."
     from corea.train import accelerate_config_path
-    tc = arm_config(cfg, arm)
+    tc = arm_config(cfg, arm, merge=False)                   # a command to print: nothing is merged for it
     path = Path(tc.output_dir)/'train.yaml'
     acc = accelerate_config_path(tc.preset) if tc.preset else None
     return ['accelerate', 'launch', *(['--config_file', str(acc)] if acc else []), '-m', 'corea.train',
@@ -776,7 +776,7 @@ def plan_text(cfg: ReproduceConfig) -> str:
                   f'lr {cfg.warmup_lr:g}; format check before / after']
     for arm in cfg.arms:
         how = ' '.join(arm_command(cfg, arm)) if cfg.rl_launcher == 'accelerate' else 'in this process'
-        lines += [f'  rl_{arm:<13} {how}', *('      ' + l for l in describe(arm_config(cfg, arm)).splitlines())]
+        lines += [f'  rl_{arm:<13} {how}', *('      ' + l for l in describe(arm_config(cfg, arm, merge=False)).splitlines())]
     llm = (f'{cfg.llm_label} ({cfg.llm_model}), {cfg.llm_k} sample(s)' if cfg.llm_model else
            f'stand-in: RLVR-SLM majority over {cfg.llm_k} fresh samples')
     lines += [f'  eval             {slms}: {cfg.eval_k} samples per question at temperature {cfg.eval_temperature}, '

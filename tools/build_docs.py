@@ -3,8 +3,8 @@
 
 The published site is built by quarto (`nbdev_docs`, .github/workflows/deploy.yaml). quarto cannot be installed on a
 machine without its binary download, so this script renders the same processed notebooks into a browsable static site:
-1. execute each notebook in `nbs/` with execnb (as `nbdev_test` does: cells flagged `eval: false`, `gpu`, `notest`, and
-   `slow` unless --slow, are skipped) and keep the outputs;
+1. execute each notebook in `nbs/` with execnb (as `nbdev_test` does: cells flagged `eval: false`, `gpu`, `notest`,
+   `slow` unless --slow, and `data` unless a data folder is found, are skipped) and keep the outputs;
 2. process the executed notebooks with nbdev's docs processors (`nbdev.serve.proc_nbs`): hidden cells dropped,
    `show_doc` added and executed for every exported function, frontmatter from the title cell;
 3. render every processed notebook into `<out>/<name>.html` with a sidebar (Library / Analyses / Tutorials), plotly
@@ -297,11 +297,16 @@ def _exports(nb_path: Path) -> list[str]:
     a = re.search(r'^__all__\s*=\s*\[(.*?)\]', mod.read_text(), re.S | re.M)
     return re.findall(r"'([^']+)'", a.group(1)) if a else []
 
+def skip_flags(slow: bool) -> set:
+    "The test flags whose cells are not executed: as nbdev_test, with `slow` on request and `data` when data is there."
+    from data_cells import data_folder
+    return {'notest', 'gpu'} | (set() if slow else {'slow'}) | (set() if data_folder() else {'data'})
+
 def exec_inplace(nbs_dir: Path, only: list[str] | None, slow: bool, keep_going: bool) -> int:
     "Execute the notebooks and save their outputs in place, so that quarto (`nbdev_docs`) renders them with outputs."
     nbs = sorted(p for p in nbs_dir.glob('*.ipynb') if not p.name.startswith(('_', '.')))
     if only: nbs = [p for p in nbs if p.stem in only or p.stem.split('_')[0] in only]
-    skip = {'notest', 'gpu'} | (set() if slow else {'slow'})
+    skip = skip_flags(slow)
     errors = []
     for p in nbs:
         t = time.time()
@@ -323,7 +328,7 @@ def build(out: Path, only: list[str] | None, do_exec: bool, slow: bool, keep_goi
         tmp = Path(tmp)
         for f in nbs_dir.iterdir():
             if f.suffix != '.ipynb' and f.is_file() and f.name != 'sidebar.yml': shutil.copy2(f, tmp/f.name)
-        skip = {'notest', 'gpu'} | (set() if slow else {'slow'})
+        skip = skip_flags(slow)
         for p in nbs:
             t = time.time()
             if do_exec:

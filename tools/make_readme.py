@@ -19,14 +19,16 @@ _dir = re.compile(r'^#\|')
 _test_line = re.compile(r'^\s*(assert\b|test_\w+\(|#|$)')
 
 def _execute(nb_path: Path) -> nbformat.NotebookNode:
-    "The notebook with fresh outputs (cells flagged eval: false, notest, gpu or slow are skipped, as in nbdev_test)."
+    "The notebook with fresh outputs (cells flagged eval: false, notest, gpu, slow, and data without data, are skipped)."
     from execnb.nbio import read_nb
     from execnb.shell import CaptureShell
     nb = read_nb(nb_path)
+    from data_cells import data_folder
+    flags = 'notest|gpu|slow' + ('' if data_folder() else '|data')     # data cells run when the data folder is there
     def skip(c):
         if c.cell_type != 'code': return True
         d = ' '.join(l for l in c.source.splitlines() if _dir.match(l))
-        return bool(re.search(r'eval:\s*false|\b(notest|gpu|slow)\b', d)) or 'nbdev_export(' in c.source
+        return bool(re.search(rf'eval:\s*false|\b({flags})\b', d)) or 'nbdev_export(' in c.source
     k, cwd = CaptureShell(nb_path), os.getcwd()
     try:
         os.chdir(nb_path.parent); os.environ['IN_TEST'] = '1'
