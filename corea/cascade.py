@@ -7,18 +7,18 @@ from __future__ import annotations
 from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
-from .guarantee import guaranteed_threshold
+from .guarantee import guaranteed_threshold, paper_threshold
 
 # %% auto #0
 __all__ = ['OUTPUT_WEIGHT', 'PAPER_PARAM_RATIO', 'ALL_TO_LLM', 'PAIR_COLUMNS', 'CONFIDENCE_SOURCES', 'SOURCE_LABELS',
            'SUMMARY_COLUMNS', 'THRESHOLD_RULES', 'TABLE_COLUMNS', 'CALIBRATION_METRICS', 'check_costs', 'slm_cost',
            'llm_cost', 'cascade_cost', 'router_system_cost', 'check_threshold', 'simulate', 'candidate_thresholds',
-           'sweep', 'pareto_front', 'paper_threshold', 'threshold_for_accuracy_drop', 'threshold_for_budget',
-           'threshold_for_llm_share', 'resolve_param_ratio', 'system_name', 'available_sources', 'source_confidence',
-           'with_costs', 'pairs_from_cache', 'outcomes_at', 'baseline_outcomes', 'question_codes', 'per_question',
-           'bootstrap_ci', 'summarize', 'pairs_curve', 'parse_threshold', 'resolve_threshold', 'guaranteed_rule',
-           'check_groups', 'PreparedPairs', 'systems_table', 'calibration_table', 'ablation_table', 'table_cells',
-           'format_table', 'markdown_table', 'calibration_text']
+           'sweep', 'pareto_front', 'threshold_for_accuracy_drop', 'threshold_for_budget', 'threshold_for_llm_share',
+           'resolve_param_ratio', 'system_name', 'available_sources', 'source_confidence', 'with_costs',
+           'pairs_from_cache', 'outcomes_at', 'llm_own_rows', 'llm_pass_at_1', 'baseline_outcomes', 'question_codes',
+           'per_question', 'bootstrap_ci', 'summarize', 'pairs_curve', 'parse_threshold', 'resolve_threshold',
+           'guaranteed_rule', 'check_groups', 'PreparedPairs', 'systems_table', 'calibration_table', 'ablation_table',
+           'table_cells', 'format_table', 'markdown_table', 'calibration_text']
 
 # %% ../nbs/08_cascade.ipynb #58601a2a
 OUTPUT_WEIGHT = 4.0        # price of one output token in input tokens (the paper's 4:1)
@@ -220,10 +220,6 @@ def pareto_front(curve: pd.DataFrame, cost: str = 'avg_cost', accuracy: str = 'p
     return d[d[accuracy] > best]
 
 # %% ../nbs/08_cascade.ipynb #6a4078af
-def paper_threshold(llm_correct) -> float:
-    "The paper's rule: tau = the Baseline LLM's pass@1 on the dataset."
-    return float(np.mean(np.asarray(llm_correct, float)))
-
 def _pick(curve: pd.DataFrame, ok: np.ndarray, by: str, ascending: bool, what: str) -> float:
     "The threshold of the best row of `curve` among `ok` by column `by` (ties: the lowest threshold)."
     if not ok.any():
@@ -267,8 +263,8 @@ def resolve_param_ratio(llm: str, given: float | None = None, manifest: dict | N
     return ratio, why
 
 # %% ../nbs/08_cascade.ipynb #f7efa9b2
-PAIR_COLUMNS = ('dataset', 'system', 'slm', 'question_id', 'run', 'confidence', 'routed', 'slm_correct', 'llm_correct',
-                'slm_n_in', 'slm_n_out', 'llm_n_in', 'llm_n_out', 'router_n_in', 'router_n_out',
+PAIR_COLUMNS = ('dataset', 'system', 'slm', 'question_id', 'run', 'llm_sample', 'confidence', 'routed', 'slm_correct',
+                'llm_correct', 'slm_n_in', 'slm_n_out', 'llm_n_in', 'llm_n_out', 'router_n_in', 'router_n_out',
                 'slm_cost', 'llm_cost', 'router_cost')
 
 # %% ../nbs/08_cascade.ipynb #976832d2
@@ -321,12 +317,12 @@ def _pair_runs(S: pd.DataFrame, L: pd.DataFrame) -> pd.DataFrame:
     "SLM rows joined to LLM rows: run r of an SLM meets the LLM's sample r mod m (both in ascending sample order)."
     key = ['dataset', 'question_id']
     S = _ranked(S, key + ['model', 'method'], 'run')
-    L = _ranked(L, key, 'k')
-    L = L.assign(m=L.groupby(key, sort=False)['k'].transform('size'))
+    L = _ranked(L, key, 'llm_sample')
+    L = L.assign(m=L.groupby(key, sort=False)['llm_sample'].transform('size'))
     S = S.merge(L[key + ['m']].drop_duplicates(key), on=key, how='inner')
-    S = S.assign(k=S.run % S.m).drop(columns='m')
+    S = S.assign(llm_sample=S.run % S.m).drop(columns='m')
     lcols = {'correct': 'llm_correct', 'n_in': 'llm_n_in', 'n_out': 'llm_n_out'}
-    return S.merge(L[key + ['k', *lcols]].rename(columns=lcols), on=key + ['k'], how='inner')
+    return S.merge(L[key + ['llm_sample', *lcols]].rename(columns=lcols), on=key + ['llm_sample'], how='inner')
 
 # %% ../nbs/08_cascade.ipynb #860d198b
 def _router_columns(rows: pd.DataFrame, router: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -376,7 +372,8 @@ def _pairs_block(P: pd.DataFrame, source: str, confidence, router=None) -> pd.Da
     if router is not None: confidence, r_in, r_out = router
     return pd.DataFrame({
         'dataset': P.dataset.to_numpy(), 'system': [system_name(m, t, source) for m, t in zip(P.model, P.method)],
-        'slm': slm, 'question_id': P.question_id.to_numpy(), 'run': P.run.to_numpy(), 'confidence': confidence,
+        'slm': slm, 'question_id': P.question_id.to_numpy(), 'run': P.run.to_numpy(),
+        'llm_sample': P.llm_sample.to_numpy(), 'confidence': confidence,
         'routed': router is not None, 'slm_correct': P.correct.astype(bool).to_numpy(),
         'llm_correct': P.llm_correct.astype(bool).to_numpy(), 'slm_n_in': P.n_in.to_numpy(float),
         'slm_n_out': P.n_out.to_numpy(float), 'llm_n_in': P.llm_n_in.to_numpy(float),
@@ -419,6 +416,15 @@ def outcomes_at(pairs: pd.DataFrame, threshold) -> pd.DataFrame:
     return pd.DataFrame({'dataset': pairs.dataset.to_numpy(), 'question_id': pairs.question_id.to_numpy(),
                          'run': pairs.run.to_numpy(), **o})
 
+# %% ../nbs/08_cascade.ipynb #d199a218
+def llm_own_rows(pairs: pd.DataFrame) -> np.ndarray:
+    "Per pairs row, whether it is the first of its (system, dataset, question, LLM sample): the LLM's own samples."
+    return ~pairs.duplicated(['system', 'dataset', 'question_id', 'llm_sample']).to_numpy()
+
+def llm_pass_at_1(pairs: pd.DataFrame) -> float:
+    "The LLM's pass@1 on `pairs` over its own samples, each counted once: the paper's tau (`paper_threshold`)."
+    return paper_threshold(pairs.llm_correct, llm_own_rows(pairs))
+
 # %% ../nbs/08_cascade.ipynb #54b9ba4b
 def _baseline_arrays(a: dict, who: str) -> dict:
     "Outcome arrays of the Baseline LLM ('llm': everything deferred, no SLM paid) or the SLM alone ('slm')."
@@ -430,7 +436,8 @@ def _baseline_arrays(a: dict, who: str) -> dict:
     return {**o, 'slm_cost': np.zeros(n)} if who == 'llm' else o
 
 def baseline_outcomes(pairs: pd.DataFrame, who: str) -> pd.DataFrame:
-    "Outcomes of the Baseline LLM (`who='llm'`) or the SLM alone (`who='slm'`) on the questions and runs of `pairs`."
+    "Outcomes of the Baseline LLM (`who='llm'`, its own samples) or the SLM alone (`who='slm'`, every run) on `pairs`."
+    if who == 'llm': pairs = pairs[llm_own_rows(pairs)]
     o = _baseline_arrays(_rule_arrays(pairs), who)
     return pd.DataFrame({'dataset': pairs.dataset.to_numpy(), 'question_id': pairs.question_id.to_numpy(),
                          'run': pairs.run.to_numpy(), **o})
@@ -510,7 +517,7 @@ def _curve_rule(pick, *args) -> Callable:
     return lambda p: pick(pairs_curve(p), *args)
 
 def _drop_rule(max_drop: float) -> Callable:
-    return lambda p: threshold_for_accuracy_drop(pairs_curve(p), paper_threshold(p.llm_correct), max_drop)
+    return lambda p: threshold_for_accuracy_drop(pairs_curve(p), llm_pass_at_1(p), max_drop)
 
 THRESHOLD_RULES = {'paper': lambda: 'paper',
                    'drop': lambda max_drop: _drop_rule(float(max_drop)),
@@ -533,7 +540,7 @@ def parse_threshold(text: str):
 # %% ../nbs/08_cascade.ipynb #4e4e89ef
 def resolve_threshold(rule, pairs: pd.DataFrame) -> float:
     "The threshold `rule` (number, 'paper', None = 'paper', or callable(pairs) -> float) gives for `pairs`."
-    if rule is None or (isinstance(rule, str) and rule == 'paper'): t = paper_threshold(pairs.llm_correct)
+    if rule is None or (isinstance(rule, str) and rule == 'paper'): t = llm_pass_at_1(pairs)
     elif callable(rule): t = rule(pairs)
     elif isinstance(rule, str): return resolve_threshold(parse_threshold(rule), pairs)
     else: t = rule
@@ -548,7 +555,7 @@ def guaranteed_rule(max_drop: float = 0.02, delta: float = 0.1) -> Callable:
     "A threshold rule: `corea.guarantee.guaranteed_threshold` certified on the pairs it is given."
     def rule(p: pd.DataFrame) -> float:
         return guaranteed_threshold(p.confidence, p.slm_correct, p.llm_correct, p.slm_cost, p.llm_cost,
-                                    max_drop, delta, questions=_question_keys(p))
+                                    max_drop, delta, questions=_question_keys(p), llm_own=llm_own_rows(p))
     return rule
 
 THRESHOLD_RULES['guaranteed'] = lambda max_drop=0.02, delta=0.1: guaranteed_rule(float(max_drop), float(delta))
@@ -575,17 +582,17 @@ def _in_order(codes: np.ndarray) -> list:
     u, first = np.unique(codes, return_index=True)
     return list(u[np.argsort(first)])
 
-def _tau(threshold, pairs: pd.DataFrame, a: dict, idx: np.ndarray) -> float:
+def _tau(threshold, p: PreparedPairs, idx: np.ndarray) -> float:
     "The threshold of one (dataset, system): the paper's rule and numbers from arrays, other rules from its pairs."
     if threshold is None or (isinstance(threshold, str) and threshold == 'paper'):
-        return float(check_threshold(a['llm_correct'][idx].mean()))
+        return float(check_threshold(paper_threshold(p.a['llm_correct'][idx], p.own[idx])))
     if isinstance(threshold, (int, float, np.number)): return float(check_threshold(float(threshold)))
-    return resolve_threshold(threshold, pairs.iloc[idx])
+    return resolve_threshold(threshold, p.pairs.iloc[idx])
 
 def _take(a: dict, idx: np.ndarray) -> dict: return {k: v[idx] for k, v in a.items()}
 
 # %% ../nbs/08_cascade.ipynb #180655bd
-def _row_sets(pairs: pd.DataFrame, ds: np.ndarray) -> list:
+def _row_sets(pairs: pd.DataFrame, ds: np.ndarray, own: np.ndarray) -> list:
     "[(kind, name, row indices, dataset)]: per dataset the Baseline LLM, each SLM alone and each system, in order."
     system, slm = (pd.factorize(pairs[c])[0] for c in ('system', 'slm'))
     names, sets = pairs.system.to_numpy(), []
@@ -593,7 +600,8 @@ def _row_sets(pairs: pd.DataFrame, ds: np.ndarray) -> list:
         rows = np.flatnonzero(ds == d)
         by_system = {s: rows[system[rows] == s] for s in _in_order(system[rows])}
         name = pairs.dataset.iat[rows[0]]
-        sets.append(('llm', 'Baseline LLM', next(iter(by_system.values())), name))
+        first = next(iter(by_system.values()))
+        sets.append(('llm', 'Baseline LLM', first[own[first]], name))            # each LLM sample once
         for s in _in_order(slm[rows]):
             idx = next(i for i in by_system.values() if slm[i[0]] == s)
             sets.append(('slm', f'SLM alone: {pairs.slm.iat[idx[0]]}', idx, name))
@@ -613,8 +621,8 @@ class PreparedPairs:
         self.pairs, self.groups = pairs, {d: [d] for d in datasets} | check_groups(groups, datasets)
         self.a, self.runs = _rule_arrays(pairs), pairs.run.to_numpy()
         self.strata = pd.factorize(pairs.dataset)[0]
-        self.q = question_codes(pairs, self.strata)
-        self.sets = _row_sets(pairs, self.strata)
+        self.q, self.own = question_codes(pairs, self.strata), llm_own_rows(pairs)
+        self.sets = _row_sets(pairs, self.strata, self.own)
         self.subs = [_take(self.a, idx) for _, _, idx, _ in self.sets]      # each row set's arrays, sliced once
 
 # %% ../nbs/08_cascade.ipynb #0807c21a
@@ -624,7 +632,7 @@ def _outcome_sets(p: PreparedPairs, threshold) -> dict:
     for (kind, name, idx, ds), sub in zip(p.sets, p.subs):
         if kind in ('llm', 'slm'): o, tau = _baseline_arrays(sub, kind), np.nan
         else:
-            tau = _tau(threshold, p.pairs, p.a, idx)
+            tau = _tau(threshold, p, idx)
             o = _outcome_arrays(sub, tau)
         out.setdefault((kind, name), []).append((idx, o, ds, tau))
     return out

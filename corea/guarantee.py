@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['ALL_TO_LLM', 'threshold_grid', 'question_index', 'losses_at', 'betting_pvalues', 'binom_cdf', 'binomial_pvalues',
-           'Certificate', 'certify_threshold', 'guaranteed_threshold', 'split_study', 'study_summary', 'public_pairs']
+__all__ = ['ALL_TO_LLM', 'threshold_grid', 'question_index', 'paper_threshold', 'llm_offset', 'losses_at', 'betting_pvalues',
+           'binom_cdf', 'binomial_pvalues', 'Certificate', 'certify_threshold', 'guaranteed_threshold', 'split_study',
+           'study_summary', 'public_pairs']
 
 # %% ../nbs/07a_guarantee.ipynb #ddd423f9
 ALL_TO_LLM = 1.1  # corea.cascade.ALL_TO_LLM, restated: corea.cascade re-exports this module, so it cannot import it
@@ -67,8 +68,28 @@ def _arrays(confidence, slm_correct, llm_correct, slm_cost, llm_cost) -> dict:
         out[k] = a
     return out
 
+# %% ../nbs/07a_guarantee.ipynb #76fb03ba
+def _own(llm_own, n: int) -> np.ndarray:
+    "`llm_own` as n booleans (None: every row is one of the LLM's own samples)."
+    if llm_own is None: return np.ones(n, bool)
+    own = np.asarray(llm_own, bool).ravel()
+    if len(own) != n: raise ValueError(f"llm_own has {len(own)} rows but there are {n}: pass one flag per row.")
+    return own
+
+def paper_threshold(llm_correct, llm_own=None) -> float:
+    "The paper's rule: tau = the LLM's pass@1, the mean of `llm_correct` over its own samples (rows where `llm_own`)."
+    l = np.asarray(llm_correct, float).ravel()
+    return float(np.mean(l[_own(llm_own, len(l))]))
+
+def llm_offset(llm_correct, q: np.ndarray, llm_own=None) -> np.ndarray:
+    "Per question: the LLM's accuracy over its own samples minus its mean over the question's rows."
+    l, n_q = np.asarray(llm_correct, float).ravel(), int(q.max()) + 1
+    own = _own(llm_own, len(l)).astype(float)
+    return np.bincount(q, l * own, n_q) / np.bincount(q, own, n_q) - np.bincount(q, l, n_q) / np.bincount(q, None, n_q)
+
 # %% ../nbs/07a_guarantee.ipynb #916453ba
-def losses_at(thresholds, confidence, slm_correct, llm_correct, q: np.ndarray, kind: str = 'drop') -> np.ndarray:
+def losses_at(thresholds, confidence, slm_correct, llm_correct, q: np.ndarray, kind: str = 'drop',
+              llm_own=None) -> np.ndarray:
     "Per-question loss (thresholds x questions) of the cascade at each threshold; runs of a question averaged."
     if kind not in ('drop', 'harm'): raise ValueError(f"kind={kind!r}: use 'drop' or 'harm'.")
     t = np.asarray(thresholds, float)
@@ -80,7 +101,8 @@ def losses_at(thresholds, confidence, slm_correct, llm_correct, q: np.ndarray, k
     first = np.searchsorted(-t, -c, side='left')  # first (highest) threshold index that keeps the row (c >= t)
     inc = np.zeros((len(t) + 1, n_q))
     np.add.at(inc, (first, q), d)
-    return np.cumsum(inc, axis=0)[:len(t)]
+    out = np.cumsum(inc, axis=0)[:len(t)]
+    return out + llm_offset(l, q, llm_own) if kind == 'drop' and llm_own is not None else out
 
 # %% ../nbs/07a_guarantee.ipynb #2cced4e7
 def betting_pvalues(losses: np.ndarray, max_drop: float, seed: int = 0) -> np.ndarray:
@@ -182,6 +204,7 @@ def certify_threshold(
     bound: str = 'wsr',
     grid=None,
     seed: int = 0,
+    llm_own=None,
 ) -> Certificate:
     "Learn-then-Test: the cheapest threshold whose pass@1 drop vs the LLM is <= max_drop with probability >= 1 - delta."
     _check_levels(max_drop, delta)
@@ -193,7 +216,8 @@ def certify_threshold(
     if len(grid) < 2 or grid[0] != ALL_TO_LLM or np.any(np.diff(grid) >= 0):
         raise ValueError("grid must start at 1.1 and descend strictly, with at least one threshold below 1.1.")
     start, end = _groups(grid, c)
-    drop = losses_at(grid[start], c, a['slm_correct'], a['llm_correct'], q, 'drop')
+    own = _own(llm_own, len(c))
+    drop = losses_at(grid[start], c, a['slm_correct'], a['llm_correct'], q, 'drop', llm_own)
     if bound == 'wsr':p = betting_pvalues(drop, max_drop, seed)
     else: p = binomial_pvalues(losses_at(grid[start], c, a['slm_correct'], a['llm_correct'], q, 'harm'), max_drop)
     p[0] = 0.0                                                              # 1.1: the LLM itself, loss 0 with certainty
@@ -209,7 +233,7 @@ def certify_threshold(
     else: reason = (f"certified: p <= delta = {delta} at every threshold from 1.1 down to {r.threshold:g}"
                     + (f"; the next one ({tested.threshold[fail[0]]:g}) has p = {p[fail[0]]:.3g}" if len(fail) else ""))
     return Certificate(float(r.threshold), max_drop, delta, bound, n_q, float(r.calib_drop), float(r.llm_share),
-                       float(r.avg_cost), float(np.mean(a['llm_cost'])), reason, tested)
+                       float(r.avg_cost), float(np.mean(a['llm_cost'][own])), reason, tested)
 
 # %% ../nbs/07a_guarantee.ipynb #bf301b48
 def _why_none(tested: pd.DataFrame, max_drop: float, delta: float, n: int) -> str:
@@ -245,23 +269,25 @@ def _take(draw: np.ndarray, order, start, count) -> tuple[np.ndarray, np.ndarray
     return order[start[draw][qid] + pos], qid
 
 # %% ../nbs/07a_guarantee.ipynb #56862740
-def _outcome(a: dict, rows: np.ndarray, q: np.ndarray, tau: float) -> dict:
-    "Drop vs the LLM, LLM share and cost saving of the cascade at `tau` on the given rows (runs averaged per question)."
-    w = 1 / np.bincount(q)[q]
+def _outcome(a: dict, rows: np.ndarray, q: np.ndarray, tau: float, own: np.ndarray) -> dict:
+    "Drop vs the LLM (its own samples `own`), LLM share and cost saving of the cascade at `tau` (runs averaged)."
+    w, w_own = 1 / np.bincount(q)[q], own / np.bincount(q, own)[q]
     kept = np.nan_to_num(a['confidence'][rows], nan=-np.inf) >= tau
     s, l = a['slm_correct'][rows], a['llm_correct'][rows]
     casc = a['slm_cost'][rows] + (~kept) * a['llm_cost'][rows]
     n = q.max() + 1
-    return dict(threshold=tau, drop=float(np.sum(w * kept * (l - s)) / n), llm_share=float(np.sum(w * ~kept) / n),
-                cost_saving=float(1 - np.sum(w * casc) / np.sum(w * a['llm_cost'][rows])))
+    drop = (np.sum(w * kept * (l - s)) + np.sum(llm_offset(l, q, own))) / n
+    return dict(threshold=tau, drop=float(drop), llm_share=float(np.sum(w * ~kept) / n),
+                cost_saving=float(1 - np.sum(w * casc) / np.sum(w_own * a['llm_cost'][rows])))
 
 # %% ../nbs/07a_guarantee.ipynb #291ff74d
 def split_study(confidence, slm_correct, llm_correct, slm_cost, llm_cost, max_drop: float = 0.02, delta: float = 0.1,
                 runs=None, questions=None, n_splits: int = 500, calib_frac: float = 0.5, mode: str = 'split',
-                bound: str = 'wsr', seed: int = 0) -> pd.DataFrame:
+                bound: str = 'wsr', seed: int = 0, llm_own=None) -> pd.DataFrame:
     "Per split and rule (guaranteed, paper, empirical): threshold, drop on new questions, LLM share, saving, violation."
     if mode not in ('split', 'population'): raise ValueError(f"mode={mode!r}: use 'split' or 'population'.")
     a = _arrays(confidence, slm_correct, llm_correct, slm_cost, llm_cost)
+    own = _own(llm_own, len(a['confidence']))
     q = question_index(len(a['confidence']), runs, questions)
     n_q = int(q.max()) + 1
     n_cal = int(round(calib_frac * n_q))
@@ -282,14 +308,15 @@ def split_study(confidence, slm_correct, llm_correct, slm_cost, llm_cost, max_dr
             questions=cq,
             bound=bound,
             seed=i,
+            llm_own=own[cr],
         )
         t = cert.tested
         rules = {
             'guaranteed': cert.threshold,
-            'paper': float(np.mean(np.bincount(cq, a['llm_correct'][cr]) / np.bincount(cq))),
+            'paper': paper_threshold(a['llm_correct'][cr], own[cr]),
             'empirical': float(t.threshold[t.calib_drop <= max_drop + 1e-12].min()),
         }
-        out += [dict(split=i, rule=k, **_outcome(a, tr, tq, tau)) for k, tau in rules.items()]
+        out += [dict(split=i, rule=k, **_outcome(a, tr, tq, tau, own[tr])) for k, tau in rules.items()]
     df = pd.DataFrame(out)
     return df.assign(violation=df['drop'] > max_drop + 1e-12)
 

@@ -697,7 +697,7 @@ def threshold_from_cache(path, rule: str = 'paper', param_ratio: float = PAPER_P
                          dataset: str | None = None) -> tuple[float, str]:
     "(threshold, how it was found) for one SLM (`slm`, or the only one) and the LLM of a generation cache."
     from corea.cache import read_cache
-    from corea.cascade import pairs_from_cache, paper_threshold
+    from corea.cascade import llm_own_rows, llm_pass_at_1, pairs_from_cache
 
     df = _one_dataset(read_cache(path), path, dataset)
     no_conf = sorted(m for m, g in df.groupby('model') if g.confidence.isna().all())
@@ -709,7 +709,7 @@ def threshold_from_cache(path, rule: str = 'paper', param_ratio: float = PAPER_P
                          "pass --threshold-slm with the model to deploy.")
     if rule == 'paper':
         return (
-            paper_threshold(pairs.llm_correct),
+            llm_pass_at_1(pairs),
             f"the paper's rule on {path}: the LLM's pass@1 over {pairs.question_id.nunique()} questions",
         )
     if not rule.startswith('guaranteed:'):
@@ -733,6 +733,7 @@ def threshold_from_cache(path, rule: str = 'paper', param_ratio: float = PAPER_P
         max_drop,
         delta,
         questions=pairs.question_id,
+        llm_own=llm_own_rows(pairs),
     )
     return c.threshold, f"guaranteed on {path}: {c.reason}"
 
