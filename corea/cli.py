@@ -144,7 +144,7 @@ def _only_datasets(df: pd.DataFrame, datasets: list[str] | None) -> pd.DataFrame
     return df[df.dataset.isin(datasets)]
 
 def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str | None = None) -> dict:
-    "Pairs, systems table, calibration table and header for the table options in `a` (argparse namespace)."
+    "Pairs, systems and calibration tables, header and what the LLM is, for the table options in `a` (argparse)."
     from corea import cascade
     df = _only_datasets(df, a.dataset)
     paper = (manifest or {}).get('systems') == 'paper' and not a.confidence      # a `corea reproduce` evaluation
@@ -171,16 +171,28 @@ def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str
     ablation = None
     if getattr(a, 'ablation', False):                  # Tables 3-4: one row per system (training reward, rollouts)
         ablation = cascade.ablation_table({n: p for n, p in pairs.groupby('system', sort=False)}, groups, rule)
-    return dict(pairs=pairs, table=table, calibration=calibration, ablation=ablation, header=header, threshold=rule)
+    role = ((manifest or {}).get('roles') or {}).get('llm') or {}
+    about = f"{llm} ({role['how']})" if role.get('how') and role.get('model') == llm else f'{llm} ({how})'
+    return dict(pairs=pairs, table=table, calibration=calibration, ablation=ablation, header=header, threshold=rule,
+                llm_about=about, ratio=ratio)
 
 # %% ../nbs/12_cli.ipynb #b4d1081e
+def _notes(title: str, notes: list[str]) -> str:
+    "Footnotes under a table, one a line."
+    import textwrap
+    wrap = lambda n: textwrap.fill(n, 120, initial_indent='  * ', subsequent_indent='    ', break_on_hyphens=False)
+    return f'{title}\n' + '\n'.join(wrap(n) for n in notes)
+
 def print_tables(t: dict, markdown: bool = False):
-    "Print the header, the systems table (Table 1 layout) and the calibration table (Table 2 layout)."
+    "Print the header, the systems table (Table 1 layout) and the calibration table (Table 2 layout), with footnotes."
     from corea import cascade
+    from corea.widgets import calibration_notes, table_notes
     print(t['header'] + '\n')
     print(cascade.markdown_table(t['table']) if markdown else cascade.format_table(t['table']))
+    print(_notes('Table 1 notes:', table_notes(t['table'])))
     print('\nCalibration of the SLM systems (Table 2 layout; mean ± std over runs):')
     print(cascade.markdown_table(t['calibration']) if markdown else cascade.calibration_text(t['calibration']))
+    print(_notes('Table 2 notes:', calibration_notes(t['calibration'])))
     if t.get('ablation') is not None:
         print('\nAblation (Tables 3-4 layout; one row per system):')
         print(cascade.markdown_table(t['ablation']) if markdown else t['ablation'].round(3).to_string(index=False))
@@ -349,18 +361,28 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 # %% ../nbs/12_cli.ipynb #9ce4f28e
+def _words(t: dict, output_weight: float) -> tuple[str, str]:
+    "What the systems are (`corea.widgets.about_systems`) and what the table says (`corea.widgets.findings_sections`)."
+    from corea.widgets import about_systems, findings_sections
+    said = '\n'.join(_notes(head, items) for head, items in findings_sections(t['table']))
+    return about_systems(t['table'], t['llm_about'], t['ratio'], output_weight), said
+
 def _tables(df: pd.DataFrame, a, report: str | None, note: str, manifest: dict | None = None,
             cache: str | None = None) -> int:
-    "Print the tables (and write the CSV and the report) for the cache rows `df`."
+    "Print what the systems are, the tables and what they say (and write the CSV and the report) for the rows `df`."
+    import textwrap
     t = cascade_tables(df, a, manifest, cache)
+    about, said = _words(t, a.output_weight)
+    print(textwrap.fill(about, 120, break_on_hyphens=False) + '\n')
     print_tables(t, a.markdown)
+    print('\n' + said)
     if a.csv:
         t['table'].to_csv(a.csv, index=False)
         print(f'\nwrote {a.csv}')
     if report:
         from corea.widgets import write_report
-        p = write_report(t['pairs'], report, threshold=t['threshold'], table=t['table'],
-                         note=note + ' ' + t['header'].replace('\n', '; '))
+        p = write_report(t['pairs'], report, threshold=t['threshold'], table=t['table'], calibration=t['calibration'],
+                         about=about, note=note + ' ' + t['header'].replace('\n', '; '))
         print(f'\nwrote {p} (self-contained: open it in a browser, no network needed)')
     return 0
 
@@ -500,7 +522,7 @@ def _serve(a) -> int:
 
 # %% ../nbs/12_cli.ipynb #471410f6
 def _engine(a) -> int:
-    if a.action is None: raise CLIError('name the engine: corea engine serve [options] or corea engine vllm-cpu [options]')
+    if a.action is None: raise CLIError('name the engine: corea engine serve [options] or corea engine vllm-cpu ...')
     if a.action == 'vllm-cpu': from corea.vllm_cpu import main as serve
     else: from corea.engine_server import serve
     try: return int(serve(a.engine_argv) or 0)
