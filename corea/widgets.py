@@ -163,8 +163,7 @@ def threshold_figure(curves: dict, threshold: float | None = None) -> go.Figure:
                       visible=threshold is not None, row=1, col=col)
     fig.update_xaxes(title_text='threshold τ', range=[g[0], g[-1]])
     if (r := _pass_range(curves)) is not None: fig.update_yaxes(range=r, row=1, col=1)
-    title = f"Against the threshold: {curves['dataset']} (τ = 0: only answers without a confidence defer)"
-    fig.update_layout(title=title, height=360,
+    fig.update_layout(title=f"Against the threshold: {curves['dataset']}", height=360,
                       margin=dict(l=50, r=20, t=70, b=50), legend=dict(orientation='h', y=-0.25))
     return fig
 
@@ -194,7 +193,7 @@ def reliability_figure(pairs: pd.DataFrame, n_bins: int = 10) -> go.Figure:
     ds = ', '.join(map(str, pairs.dataset.unique()))
     fig.update_layout(title=f'Reliability: {ds}', xaxis=dict(title='confidence', range=[0, 1]),
                       yaxis=dict(title='accuracy', range=[0, 1]), height=420, margin=dict(l=60, r=20, t=50, b=50),
-                      legend=dict(orientation='h', y=-0.2))
+                      legend=dict(orientation='h', y=-0.3, yanchor='top'))
     return fig
 
 # %% ../nbs/11_widgets.ipynb #37e2fe60
@@ -613,7 +612,8 @@ def _report_section(key: str, g: pd.DataFrame, grid: np.ndarray, tau: float, rul
         f'<p class="note">Pareto curve: each line is a system\'s best trade-offs over every τ; filled dot: at the '
         f'slider\'s τ; open diamond: τ = 0; open circle: the SLM alone; star: the Baseline LLM. Reliability: '
         f'accuracy against confidence in ten bins (dot size: answers in the bin); the dotted diagonal is perfect '
-        f'calibration.</p>'
+        f'calibration. Against the threshold: at τ = 0 only the answers without a confidence go to the LLM; '
+        f'the dashed line is the Baseline LLM.</p>'
         f'{div(tf, "threshold")}</section>')
     return section, {**_slider_data(c, pf), 'start': i}
 
