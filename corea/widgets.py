@@ -434,8 +434,8 @@ def about_systems(table: pd.DataFrame, llm: str = 'the LLM', param_ratio: float 
     systems = g.system[g.kind.isin(['cascade', 'router'])].tolist()
     words = [w for k, w in SOURCE_WORDS.items() if any(k in s.lower() for s in systems)]
     focus = focus_system(table)
-    corea = (f'; {focus} is the paper\'s method, an SLM trained with its confidence reward' 
-             if focus and focus.startswith('COREA') else '')
+    corea = (f"; {focus} is the paper's method: its SLM trained with COREA's confidence reward, deferring on the "
+             'confidence it writes' if focus and focus.startswith('COREA') else '')
     ratio = '' if param_ratio is None else f'{param_ratio:.3g} × '
     return (f"Which system is which: Baseline LLM is {llm}, and it answers every question; 'SLM alone: X' is the small "
             f"model X answering every question itself ({', '.join(slms)}); the other {len(systems)} rows are "
@@ -471,6 +471,7 @@ def _losses(g: pd.DataFrame, f: pd.Series, llm: pd.Series) -> list[str]:
                    f"against {f.avg_cost:,.0f})")
     return out
 
+# %% ../nbs/11_widgets.ipynb #4698b48e
 def _finding(g: pd.DataFrame, focus: str) -> tuple[str, list[str]]:
     "One group's sentence on `focus` against the Baseline LLM, and where it loses there."
     llm, f = g[g.kind == 'llm'].iloc[0], g[g.system == focus].iloc[0]
