@@ -467,7 +467,7 @@ def _losses(g: pd.DataFrame, f: pd.Series, llm: pd.Series) -> list[str]:
                & (g.avg_cost < f.avg_cost)]
     if len(rivals):
         r = rivals.loc[rivals.avg_cost.idxmin()]
-        out.append(f"{r.system} is as accurate on {f.group} ({100 * r.pass_at_1:.1f}%) and cheaper ({r.avg_cost:,.0f} "
+        out.append(f"{r.system} is at least as accurate on {f.group} ({100 * r.pass_at_1:.1f}%) and cheaper ({r.avg_cost:,.0f} "
                    f"against {f.avg_cost:,.0f})")
     return out
 
@@ -495,7 +495,7 @@ def finding_parts(table: pd.DataFrame, focus: str | None = None) -> tuple[str | 
 
 def _lost_nowhere(focus: str) -> str:
     return (f"{focus} loses nowhere here: never below the LLM's pass@1, never dearer than the LLM, and no other "
-            "system is as accurate and cheaper.")
+            "system is at least as accurate and cheaper.")
 
 def findings(table: pd.DataFrame, focus: str | None = None) -> str:
     "What a systems table says about `focus` (default: COREA) against the Baseline LLM, and where it loses."
@@ -508,7 +508,7 @@ def findings_sections(table: pd.DataFrame, focus: str | None = None) -> list[tup
     "`findings` as (heading, items) pairs for lists: what `focus` scores and costs per dataset, then where it loses."
     focus, parts, losses = finding_parts(table, focus)
     if focus is None: return [(findings(table), [])]
-    cap = lambda xs: [x[0].upper() + x[1:] + '.' for x in xs]
+    cap = lambda xs: [(x[0].upper() + x[1:] if x.startswith(('it ', 'on ')) else x) + '.' for x in xs]
     out = [(f'What the numbers say about {focus}:', cap(parts))]
     return out + [(f'Where {focus} loses:', cap(losses)) if losses else (_lost_nowhere(focus), [])]
 
@@ -522,7 +522,8 @@ def table_notes(table: pd.DataFrame) -> list[str]:
         notes.append('τ is blank on a pooled group: each of its datasets keeps its own τ')
     notes.append('the 95% CI columns are blank: no bootstrap was run (n_boot = 0)' if table.pass_at_1_lo.isna().all()
                  else '95% CI: bootstrap intervals over questions')
-    notes.append(f"pass@1 is averaged over {' or '.join(map(str, runs))} run(s) (answers per question); costs are "
+    n = ' or '.join(map(str, runs))
+    notes.append(f"pass@1 is averaged over {n} run{'s' * (runs != [1])} (answers per question); costs are "
                  'average tokens per question in SLM input tokens; LLM % is the share of questions the LLM answers')
     notes.append('Δ pass@1 (points) and Δ cost % compare with the Baseline LLM of the same dataset or group')
     if (table.router_cost > 0).any(): notes.append("router cost: the router's own tokens, paid by the Router rows only")
