@@ -529,4 +529,5 @@ def _engine(a) -> int:
     except SystemExit as e: return int(e.code or 0)            # --help, or a usage error argparse has printed
 
 # %% ../nbs/12_cli.ipynb #9b34b7f2
+#| eval: false
 if __name__ == '__main__': sys.exit(main())         # `python -m corea.cli ...` is `corea ...`
