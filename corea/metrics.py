@@ -27,7 +27,7 @@ def as_confidence(confidence) -> np.ndarray:
     c = _vector(confidence, 'confidence')
     bad = ~np.isnan(c) & ((c < 0) | (c > 1))
     if bad.any():
-        raise ValueError(f"confidence must lie in [0, 1] (NaN/None = missing); {int(bad.sum())} value(s) do not, e.g. {c[bad][0]!r}. "
+        raise ValueError(f"confidence must lie in [0, 1] (NaN/None = missing); {int(bad.sum())} value(s) do not, e.g. {float(c[bad][0])}. "
                          "Rescale percentages (80 -> 0.8) or mark invalid values as NaN.")
     return c
 
@@ -36,7 +36,7 @@ def as_correct(correct) -> np.ndarray:
     y = _vector(correct, 'correct')
     bad = ~np.isin(y, (0.0, 1.0))
     if bad.any():
-        raise ValueError(f"correct must be bool or 0/1 with no missing values; {int(bad.sum())} label(s) are not, e.g. {y[bad][0]!r}. "
+        raise ValueError(f"correct must be bool or 0/1 with no missing values; {int(bad.sum())} label(s) are not, e.g. {float(y[bad][0])}. "
                          "Grade those responses (an ungradable answer is incorrect) or drop them.")
     return y.astype(bool)
 
@@ -68,7 +68,7 @@ def confidence_output_ratio(confidence) -> float:
 def bin_index(confidence, n_bins: int = 10) -> np.ndarray:
     "Bin of each confidence (METHOD §7): min(floor(c * n_bins + 1e-9), n_bins - 1); confidences must not be missing."
     if not isinstance(n_bins, (int, np.integer)) or isinstance(n_bins, bool) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}.")
+        raise ValueError(f"n_bins must be a positive integer, got {(n_bins.item() if isinstance(n_bins, np.generic) else n_bins)!r}.")
     c = as_confidence(confidence)
     if np.isnan(c).any(): raise ValueError("bin_index got missing confidences; drop them or fill them first (see `missing=`).")
     return np.minimum(np.floor(c * n_bins + 1e-9), n_bins - 1).astype(int)

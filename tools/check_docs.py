@@ -8,8 +8,14 @@ to execute (error output on the page) unless --allow-errors.
 Screenshots go to `<site>/_screenshots/<page>.png` (top of the page) and `<page>-plot.png` (the first plot, if any):
 look at them.
 
+`--report FILE` checks one HTML report of `corea demo` / `corea.widgets.write_report` instead: every figure drew, no
+figure's title, axis title, subplot title or legend is covered (by the plotly toolbar or by each other) or falls
+outside its canvas, every table has a caption, the page is not blank; screenshots `report.png` (top) and
+`report-plot.png` (the first figure) go to --shots (default: beside the report).
+
 Needs Debian's chromium: `apt-get update && apt-get install -y chromium`.
 Usage: python tools/check_docs.py [--site _site] [--only 11_widgets,index] [--allow-errors] [--no-screenshots]
+       python tools/check_docs.py --report corea-report.html [--shots DIR]
 """
 import argparse, json, re, shutil, subprocess, sys, tempfile
 from html.parser import HTMLParser
@@ -148,13 +154,98 @@ def check_page(exe: str, site: Path, page: dict, shots: Path | None, allow_error
             if png_ink(plot_png) < 0.002: probs.append('the screenshot of the first plot is blank')
     return probs
 
+_MEASURE = """<script>window.addEventListener('load', () => setTimeout(() => {
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const seen = e => e && e.getBoundingClientRect().width > 0 && getComputedStyle(e).display !== 'none'
+                    && getComputedStyle(e).visibility !== 'hidden';
+  const figs = [...document.querySelectorAll('.plotly-graph-div')].map(div => {
+    const texts = [...div.querySelectorAll('text.gtitle, text[class$="title"], g.annotation, g.legend')].filter(seen);
+    return {id: div.id, canvas: box(div), svg: !!div.querySelector('svg.main-svg'),
+            modebar: [...div.querySelectorAll('.modebar-group')].filter(seen).map(box),
+            parts: texts.map(e => ({what: e.getAttribute('class') + (e.textContent ? ': ' + e.textContent.slice(0, 40)
+                                                                                    : ''), box: box(e)}))};
+  });
+  const tables = [...document.querySelectorAll('table')].map(t => !!t.querySelector('caption'));
+  const out = document.createElement('pre');
+  out.id = 'corea-check';
+  out.textContent = JSON.stringify({figs, tables, text: document.body.innerText.length});
+  document.body.appendChild(out);
+}, 500));</script>"""
+
+def _overlap(a: list, b: list, slack: float = 1) -> bool:
+    return a[0] < b[2] - slack and b[0] < a[2] - slack and a[1] < b[3] - slack and b[1] < a[3] - slack
+
+def _inside(a: list, canvas: list, slack: float = 1) -> bool:
+    return (a[0] >= canvas[0] - slack and a[1] >= canvas[1] - slack
+            and a[2] <= canvas[2] + slack and a[3] <= canvas[3] + slack)
+
+def figure_problems(fig: dict) -> list[str]:
+    "What covers what in one measured figure: the toolbar over a title, titles and legend over each other or off it."
+    probs = [] if fig['svg'] else [f"figure {fig['id']} did not draw"]
+    for p in fig['parts']:
+        if not _inside(p['box'], fig['canvas']):
+            probs.append(f"figure {fig['id']}: {p['what']} is cut off (outside the canvas)")
+        probs += [f"figure {fig['id']}: the toolbar covers {p['what']}" for m in fig['modebar']
+                  if _overlap(m, p['box'])]
+    parts = fig['parts']
+    for i, a in enumerate(parts):
+        probs += [f"figure {fig['id']}: {a['what']} overlaps {b['what']}" for b in parts[i + 1:]
+                  if _overlap(a['box'], b['box'])]
+    return list(dict.fromkeys(probs))
+
+def check_report(exe: str, report: Path, shots: Path) -> list[str]:
+    "Problems of one HTML report seen in Chromium (none: fine); screenshots report.png and report-plot.png in `shots`."
+    shots.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix='corea_report_') as d:
+        page = Path(d)/'report.html'
+        page.write_text(report.read_text(encoding='utf-8').replace('</body>', _MEASURE + '</body>'), encoding='utf-8')
+        r = chromium(exe, '--virtual-time-budget=20000', '--window-size=1280,1600', '--dump-dom', page.as_uri(),
+                     timeout=180)
+    m = re.search(r'<pre id="corea-check">(.*?)</pre>', r.stdout, re.S)
+    if not m: return [f'chromium did not run the report (exit {r.returncode}): {r.stderr.strip()[-300:]}']
+    import html as _html
+    got = json.loads(_html.unescape(m.group(1)))
+    probs = [] if got['figs'] else ['the report has no figure']
+    for f in got['figs']: probs += figure_problems(f)
+    if not all(got['tables']): probs.append(f"{got['tables'].count(False)} table(s) without a caption (which dataset?)")
+    if got['text'] < 500: probs.append(f"the page is (nearly) empty: {got['text']} characters of text")
+    url = report.resolve().as_uri()
+    chromium(exe, '--virtual-time-budget=20000', '--window-size=1280,1600', f'--screenshot={shots/"report.png"}', url,
+             timeout=180)
+    if png_ink(shots/'report.png') < 0.002: probs.append('the screenshot of the report is blank')
+    if got['figs']:       # the first figure at the top: the report in an iframe, scrolled by script
+        wrap = shots/'_wrap.html'
+        first = got['figs'][0]['id']
+        wrap.write_text(f'<html><body style="margin:0"><iframe id="f" src="{url}" style="border:0;width:1280px;'
+                        f'height:1000px"></iframe><script>document.getElementById("f").onload = () => document'
+                        f'.getElementById("f").contentWindow.document.getElementById("{first}").scrollIntoView();'
+                        '</script></body></html>')
+        chromium(exe, '--virtual-time-budget=20000', '--allow-file-access-from-files', '--window-size=1280,1000',
+                 f'--screenshot={shots/"report-plot.png"}', wrap.resolve().as_uri(), timeout=180)
+        wrap.unlink()
+        if png_ink(shots/'report-plot.png') < 0.002: probs.append('the screenshot of the first figure is blank')
+    return probs
+
+def main_report(path: str, shots: str | None) -> int:
+    "Check one report; print ok or FAIL with its problems."
+    report = Path(path)
+    if not report.is_file(): sys.exit(f'check_docs: {report}: no such file: write one with `corea demo --out {report}`')
+    shots = Path(shots) if shots else report.resolve().parent
+    probs = check_report(find_chromium(), report, shots)
+    print(f"{'ok  ' if not probs else 'FAIL'} {report}: screenshots {shots/'report.png'}, {shots/'report-plot.png'}")
+    for pr in probs: print(f'     - {pr}')
+    return 1 if probs else 0
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--site', default=str(ROOT/'_site'), help='the folder tools/build_docs.py wrote (default: _site)')
     ap.add_argument('--only', default='', help='comma-separated page names (e.g. index,11_widgets)')
     ap.add_argument('--allow-errors', action='store_true', help='do not fail pages whose notebook raised while building')
     ap.add_argument('--no-screenshots', action='store_true')
+    ap.add_argument('--report', help='check this HTML report (corea demo --out FILE) instead of the site')
+    ap.add_argument('--shots', help='with --report: folder for the screenshots (default: beside the report)')
     a = ap.parse_args(argv)
+    if a.report: return main_report(a.report, a.shots)
     site = Path(a.site)
     if not (site/'manifest.json').exists(): sys.exit(f'check_docs: {site}/manifest.json not found: run python tools/build_docs.py first')
     manifest = json.loads((site/'manifest.json').read_text())
