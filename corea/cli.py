@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['REQUIRED', 'CLIError', 'read_generations', 'pick_llm', 'read_manifest', 'parse_group', 'confidence_sources',
-           'cascade_tables', 'print_tables', 'build_parser', 'describe_default_cache', 'main', 'add_serve_parser']
+           'cascade_tables', 'print_tables', 'build_parser', 'describe_default_cache', 'use_data_folder', 'main',
+           'add_serve_parser']
 
 # %% ../nbs/12_cli.ipynb #eb5f3c7d
 import argparse, io, math, sys
@@ -351,6 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="start with `corea demo`; every subcommand has --help")
     from corea import __version__
     ap.add_argument('--version', action='version', version=f'corea {__version__}')
+    ap.add_argument('--data', metavar='DIR', help='the data folder of public benchmarks and generations (layout: '
+                    'shared/data/SOURCES.md) for this command; default $COREA_DATA, else the Hugging Face Hub')
     sub = ap.add_subparsers(dest='command', metavar='COMMAND')
     _add_table_commands(sub)
     _add_generate(sub)
@@ -462,7 +465,16 @@ def _parse(ap: argparse.ArgumentParser, argv: list[str]):
     if a.command == 'reproduce': a.reproduce_argv = argv[argv.index('reproduce') + 1:]
     return a
 
+def use_data_folder(folder: str) -> None:
+    "Point this command (and the processes it starts) at the data folder `folder`, as `$COREA_DATA` would."
+    if not (Path(folder).expanduser()/'benchmarks').is_dir():
+        raise CLIError(f"--data {folder}: no benchmarks/ folder there; give the folder that holds benchmarks/ and "
+                       "generations/ (layout: shared/data/SOURCES.md).")
+    import os
+    os.environ['COREA_DATA'] = str(Path(folder).expanduser().resolve())
+
 def _run(a) -> int:
+    if getattr(a, 'data', None): use_data_folder(a.data)
     if a.command in ('demo', 'report'): return _demo(a)
     if a.command in ('simulate', 'table'):
         report = a.report if a.command == 'simulate' else None
