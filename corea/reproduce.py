@@ -642,8 +642,10 @@ def export_demo_cache(cfg: ReproduceConfig, out: str | Path) -> Path:
     "Write the run's evaluation as one cache folder at `out` that `corea demo` / `corea table` read (replacing it)."
     from corea.cache import make_manifest
     rows, out, slms = demo_rows(cfg), Path(out), run_slm_names(cfg)
-    what = 'a real model' if cfg.llm_model else (f'a stand-in system, not a second model: RLVR-SLM\'s majority vote over '
-                                                 f'{cfg.llm_k} fresh samples, its cost the sum of their real tokens')
+    why = 'used because the run names no llm_model (no larger model runs offline on a 2-core CPU; set one)'
+    stand_in = (f"a stand-in system, not a second model: RLVR-SLM's majority vote over {cfg.llm_k} fresh samples, "
+                f'its cost the sum of their real tokens; {why}')
+    what = 'a real model' if cfg.llm_model else stand_in
     about = (f"COREA in miniature (`corea reproduce --config {cfg.name}.yaml`): {cfg.model_label} trained by corea "
              f"(format warm-up, then GRPO arms {', '.join(cfg.arms)}), {cfg.eval_k} runs per question at temperature "
              f"{cfg.eval_temperature} on {', '.join(GROUP_LABELS.get(d, d) for d in eval_sets_names(cfg))}. "
