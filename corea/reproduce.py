@@ -25,9 +25,9 @@ __all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 
            'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name', 'stage_llm', 'read_router',
            'stage_baselines', 'experiment_rows', 'eval_sets_names', 'paper_pairs', 'router_predictions',
            'run_slm_names', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state', 'training_log',
-           'calibration_log', 'markdown_frame', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions',
-           'export_demo_cache', 'stage_names', 'stage_function', 'stage_warmup_and_check', 'gitignore_lines',
-           'prepare_run', 'run_pipeline', 'publish', 'status_text', 'plan_text', 'parser', 'main']
+           'calibration_log', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions', 'export_demo_cache',
+           'stage_names', 'stage_function', 'stage_warmup_and_check', 'gitignore_lines', 'prepare_run', 'run_pipeline',
+           'publish', 'status_text', 'plan_text', 'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -582,15 +582,9 @@ def calibration_log(cfg: ReproduceConfig) -> pd.DataFrame:
     return pd.DataFrame(out).drop_duplicates(['arm', 'step'], keep='last') if out else pd.DataFrame()
 
 # %% ../nbs/15_reproduce.ipynb #7f58c3c5
-def markdown_frame(df: pd.DataFrame, digits: int = 3) -> str:
-    "A plain Markdown table of a small frame (numbers rounded), for results/tables.md."
-    cell = lambda v: f'{v:.{digits}f}' if isinstance(v, (float, np.floating)) else str(v)
-    lines = ['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|' * len(df.columns)]
-    return '\n'.join(lines + ['| ' + ' | '.join(cell(v) for v in r) + ' |' for r in df.itertuples(index=False)])
-
 def stage_tables(cfg: ReproduceConfig) -> dict:
     "Write Table 1 (at each cost ratio), Table 2, the goals, the Figure 2 curves and the Figure 3 logs to results/."
-    from corea.cascade import CALIBRATION_METRICS, calibration_table, markdown_table, pairs_curve, systems_table
+    from corea.cascade import calibration_table, markdown_table, pairs_curve, systems_table
     out = cfg.run_dir/'results'
     out.mkdir(parents=True, exist_ok=True)
     what = 'a real model' if cfg.llm_model else 'a stand-in system built from RLVR-SLM, not a second model'
@@ -606,8 +600,8 @@ def stage_tables(cfg: ReproduceConfig) -> dict:
     cal.to_csv(out/'table2.csv', index=False)
     g = goals(cal, by_ratio[1.0], in_domain_name(cfg))
     g.to_csv(out/'goals.csv', index=False)
-    text += ['\n## Table 2 (calibration, mean over runs)\n', markdown_frame(cal[['group', 'system', 'n_runs',
-             *CALIBRATION_METRICS]]), '\n## Goals (in-domain, cost ratio 1)\n', markdown_frame(g)]
+    text += ['\n## Table 2 (calibration, mean ± std over runs)\n', markdown_table(cal),
+             '\n## Goals (in-domain, cost ratio 1)\n', markdown_table(g)]
     groups = by_ratio[cfg.param_ratios[-1]].groupby(['dataset', 'system'])   # the curves at the last ratio
     curves = pd.concat([pairs_curve(p).assign(dataset=d, system=s) for (d, s), p in groups])
     curves.to_csv(out/'figure2_curves.csv', index=False)
