@@ -153,7 +153,9 @@ def cmd_run(a):
 def subtype(q: str) -> str:
     "A finer difficulty class inside a level: the operation, and whether it carries / borrows."
     k = canonical(q)
-    if k[0] == '+': return '+ carry' if k[1] % 10 + k[2] % 10 >= 10 else '+ no carry'
+    if k[0] == '+':
+        if k[1] + k[2] >= 100: return '+ sum >= 100'
+        return '+ carry' if k[1] % 10 + k[2] % 10 >= 10 else '+ no carry'
     if k[0] == '-': return '- borrow' if k[1] % 10 < k[2] % 10 else '- no borrow'
     if k[0] == '*': return '* units carry' if (k[2] % 10) * k[1] >= 10 else '* no units carry'
     return k[0]
@@ -190,7 +192,7 @@ def level_table(pq: pd.DataFrame, rows: pd.DataFrame, G: int) -> pd.DataFrame:
         hist = np.bincount(d.n_correct.astype(int), minlength=G + 1)
         vc = c.round(2).value_counts(normalize=True)
         out.append(dict(level=lv, questions=len(d), fresh=int((d.origin == 'fresh').sum()), accuracy=rr.correct.mean(),
-                        mixed=d.mixed.mean(), all_wrong=(d.n_correct == 0).mean(), all_right=(d.n_correct == G).mean(),
+                        mixed=d.mixed.mean(), mixed_ci='%.2f-%.2f' % wilson(d.mixed.sum(), len(d)), all_wrong=(d.n_correct == 0).mean(), all_right=(d.n_correct == G).mean(),
                         binom_mixed=binom_mixed(rr.correct.mean(), G), hist=' '.join(map(str, hist)),
                         conf_written=rr.confidence.notna().mean(), conf_mean=c.mean(), conf_std=c.std(ddof=0),
                         conf_top=f'{vc.index[0]:g} ({vc.iloc[0]:.0%})' if len(vc) else '-',
@@ -203,27 +205,37 @@ def candidate_mixes(levels) -> dict:
     return {'uniform 1-5 (the miniature run)': w({l: 1 for l in L}),
             'levels 2-3 only': w({2: 1, 3: 1}),
             'toward 2-3: 10/35/35/10/10 %': w({1: .1, 2: .35, 3: .35, 4: .1, 5: .1}),
-            'toward 2-3, no 4-5: 10/45/45/0/0 %': w({1: .1, 2: .45, 3: .45}),
-            'toward 2-3: 5/40/40/10/5 %': w({1: .05, 2: .4, 3: .4, 4: .1, 5: .05})}
+            'toward 2-3: 5/40/40/10/5 %': w({1: .05, 2: .4, 3: .4, 4: .1, 5: .05}),
+            'toward 1-3, no 4-5: 20/40/40/0/0 %': w({1: .2, 2: .4, 3: .4}),
+            'toward 1-3: 30/30/30/5/5 %': w({1: .3, 2: .3, 3: .3, 4: .05, 5: .05})}
 
-def best_mix(m: pd.Series, floor: float) -> np.ndarray:
-    "Weights maximising sum w_l m_l with every level at least `floor`: the floors, the rest on the best level."
+def capped_best(m: pd.Series, caps: dict, floor: float = 0.0) -> np.ndarray:
+    "Weights maximising sum w_l m_l with every level at least `floor` and level l at most caps[l]: fill the best first."
     w = np.full(len(m), floor)
-    w[int(np.argmax(m.to_numpy()))] += 1 - floor * len(m)
+    for i in np.argsort(-m.to_numpy(), kind='stable'):
+        w[i] += max(0.0, min(caps.get(m.index[i], 1.0) - floor, 1 - w.sum()))
     return w
 
+def wilson(k: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0: return (np.nan, np.nan)
+    p = k / n
+    c, h = (p + z * z / (2 * n)) / (1 + z * z / n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (c - h, c + h)
+
 def mix_table(lt: pd.DataFrame, G: int, steps_q=(2, 4)) -> pd.DataFrame:
-    m, acc = lt.mixed, lt.accuracy
+    m, acc, n = lt.mixed, lt.accuracy, lt.questions.to_numpy()
     mixes = candidate_mixes(lt.index)
     best = lt.mixed.idxmax()
-    mixes[f'max: level {best} only'] = best_mix(m, 0)
-    mixes[f'max with every level >= 5 %: level {best} at {1 - 0.05 * (len(m) - 1):.0%}'] = best_mix(m, 0.05)
+    mixes[f'max: level {best} only'] = capped_best(m, {})
+    for cap in (0.2, 0.3):
+        mixes[f'max with level 1 <= {cap:.0%} (its pool: 126 questions in all)'] = capped_best(m, {1: cap})
     rows = []
     for name, w in mixes.items():
         s = float(w @ m.to_numpy())
+        se = float(np.sqrt(np.sum(w ** 2 * m.to_numpy() * (1 - m.to_numpy()) / n)))
         row = {'mix': name, 'weights L' + '/'.join(map(str, lt.index)): '/'.join(f'{x:.0%}' for x in w),
-               'expected mixed share': s, 'expected accuracy': float(w @ acc.to_numpy()),
-               'all wrong': float(w @ lt.all_wrong.to_numpy()), 'all right': float(w @ lt.all_right.to_numpy())}
+               'expected mixed share': s, '± 1.96 se': 1.96 * se, 'expected accuracy': float(w @ acc.to_numpy()),
+               'p̂ = 0': float(w @ lt.all_wrong.to_numpy()), 'p̂ = 1': float(w @ lt.all_right.to_numpy())}
         for q in steps_q:
             row[f'informative rollouts / step ({q} q x G={G})'] = q * G * s
             row[f'P(step has a mixed group), {q} q'] = 1 - (1 - s) ** q
@@ -266,7 +278,7 @@ def cmd_report(a):
               f"{d['filled_from_run_train']} run-train" for lv, d in ov['levels'].items()]
     t = lt.reset_index()
     t = t.rename(columns=dict(level='level', questions='groups', fresh='fresh', accuracy='accuracy (rollouts)',
-                              mixed='mixed share', all_wrong='p̂ = 0', all_right='p̂ = 1',
+                              mixed='mixed share', mixed_ci='95 % CI (Wilson)', all_wrong='p̂ = 0', all_right='p̂ = 1',
                               binom_mixed='mixed if every question had the level accuracy',
                               hist=f'groups with 0..{G} right', conf_written='confidence written',
                               conf_mean='confidence mean', conf_std='confidence std', conf_top='most common value',
