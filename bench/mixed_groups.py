@@ -149,6 +149,23 @@ def cmd_run(a):
     runs = json.loads((OUT/'runs.json').read_text()) if (OUT/'runs.json').exists() else []
     (OUT/'runs.json').write_text(json.dumps(runs + [log], indent=1, default=float))
 
+def cmd_retest(a):
+    "Screening, measured: G fresh rollouts (another seed) of every level 1-3 question that gave a mixed group."
+    from corea.generate import generate, run_summary
+    st, t0, load0 = rl_settings(Path(a.run)), time.time(), os.getloadavg()
+    qs, rows = load_rows()
+    pq = per_question(qs, rows, st['G'])
+    sub = qs[qs.id.isin(pq.index[pq.mixed & pq.level.isin([1, 2, 3])])].drop(columns=['origin']).reset_index(drop=True)
+    c = generate(sub, OUT/'caches'/'retest', model=str(starting_model(Path(a.run))), dataset='arithmetic-fresh-retest',
+                 k=st['G'], n_demos=0, temperature=st['temperature'], top_p=st['top_p'], max_new_tokens=st['max_new_tokens'],
+                 batch_size=a.batch_size, backend='ct2', dtype='float32', seed=a.seed + 1000, model_name=MODEL_NAME,
+                 n_params=135e6, progress=False, backend_kwargs=dict(threads=a.threads), shard_rows=64, flush_seconds=20)
+    if getattr(c, 'last_run', None): print('retest:', run_summary(c.last_run), flush=True)
+    log = dict(what='retest', started=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(t0)), load_start=load0,
+               questions=len(sub), wall_s=round(time.time() - t0, 1), load_end=os.getloadavg(), rounds=[])
+    runs = json.loads((OUT/'runs.json').read_text()) if (OUT/'runs.json').exists() else []
+    (OUT/'runs.json').write_text(json.dumps(runs + [log], indent=1, default=float))
+
 # --- analysis -------------------------------------------------------------------------------------------------------
 def subtype(q: str) -> str:
     "A finer difficulty class inside a level: the operation, and whether it carries / borrows."
@@ -164,6 +181,7 @@ def load_rows() -> tuple[pd.DataFrame, pd.DataFrame]:
     from corea.cache import read_cache
     qs = read_questions()
     parts = [read_cache(p) for p in sorted((OUT/'caches').glob('round*')) if (p/'manifest.json').exists()]
+    parts = [p[p.question_id.isin(qs.id)] for p in parts]
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return qs, rows
 
@@ -222,9 +240,11 @@ def wilson(k: float, n: int, z: float = 1.96) -> tuple[float, float]:
     c, h = (p + z * z / (2 * n)) / (1 + z * z / n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return (c - h, c + h)
 
-def mix_table(lt: pd.DataFrame, G: int, steps_q=(2, 4)) -> pd.DataFrame:
+def mix_table(lt: pd.DataFrame, G: int, steps_q=(2, 4), screened: pd.Series | None = None) -> pd.DataFrame:
+    "Expected shares per mix; with `screened` (level -> P(mixed) of a question screened mixed) the screened mixes too."
     m, acc, n = lt.mixed, lt.accuracy, lt.questions.to_numpy()
     mixes = candidate_mixes(lt.index)
+    mixes['levels 1-3 at 30/35/35 %'] = np.array([.3, .35, .35, 0, 0])[:len(m)]
     best = lt.mixed.idxmax()
     mixes[f'max: level {best} only'] = capped_best(m, {})
     for cap in (0.2, 0.3):
@@ -240,7 +260,56 @@ def mix_table(lt: pd.DataFrame, G: int, steps_q=(2, 4)) -> pd.DataFrame:
             row[f'informative rollouts / step ({q} q x G={G})'] = q * G * s
             row[f'P(step has a mixed group), {q} q'] = 1 - (1 - s) ** q
         rows.append(row)
+    if screened is not None:                 # every question kept only if it gave a mixed group on the starting model
+        for name, w in {'levels 1-3 at 30/35/35 %, screened': np.array([.3, .35, .35]),
+                        'levels 2-3 at 50/50 %, screened': np.array([0, .5, .5])}.items():
+            sm = screened.reindex([1, 2, 3]).to_numpy()
+            s = float(w @ sm)
+            row = {'mix': name + f' (model estimate; the yield: {float(w @ m.reindex([1, 2, 3]).to_numpy()):.0%} of '
+                   'the questions screened are kept)', 'weights L' + '/'.join(map(str, lt.index)):
+                   '/'.join(f'{x:.0%}' for x in [*w, 0, 0]), 'expected mixed share': s}
+            for q in steps_q:
+                row[f'informative rollouts / step ({q} q x G={G})'] = q * G * s
+                row[f'P(step has a mixed group), {q} q'] = 1 - (1 - s) ** q
+            rows.append(row)
     return pd.DataFrame(rows)
+
+def fit_beta_binomial(k: np.ndarray, n: int) -> tuple[float, float]:
+    "Maximum-likelihood Beta(a, b) prior of per-question accuracy from k correct of n per question."
+    from scipy.optimize import minimize
+    from scipy.special import betaln
+    def nll(t):
+        a, b = np.exp(t)
+        return -np.sum(betaln(k + a, n - k + b) - betaln(a, b))
+    return tuple(np.exp(minimize(nll, np.log([0.5, 0.5]), method='Nelder-Mead').x))
+
+def p_mixed_next(k: np.ndarray, n: int, G: int, a: float, b: float) -> np.ndarray:
+    "P(a fresh group of G is mixed | k of n right), under the Beta(a, b) prior: beta-binomial posterior predictive."
+    from scipy.special import betaln
+    a2, b2 = a + k, b + n - k
+    return 1 - np.exp(betaln(a2 + G, b2) - betaln(a2, b2)) - np.exp(betaln(a2, b2 + G) - betaln(a2, b2))
+
+def screening_table(pq: pd.DataFrame, rows: pd.DataFrame, G: int, groups: dict) -> pd.DataFrame:
+    "Does a question that gave a mixed group give one again? Half-split (samples 0..G/2-1 vs the rest) and a beta-binomial."
+    r = rows[rows.question_id.isin(pq.index)]
+    h = r.assign(B=r['sample'] >= G // 2).groupby(['question_id', 'B']).correct.sum().unstack()
+    H = G // 2
+    mA, mB = (h[False] > 0) & (h[False] < H), (h[True] > 0) & (h[True] < H)
+    out = []
+    for name, lv in groups.items():
+        d = pq[pq.level.isin(lv)]
+        ids = d.index
+        a, b = fit_beta_binomial(d.n_correct.to_numpy(), G)
+        pm = p_mixed_next(d.n_correct.to_numpy(), G, G, a, b)
+        mixed = d.mixed.to_numpy()
+        out.append({'levels': name, 'questions': len(d), f'G={H}: mixed share (half B)': mB[ids].mean(),
+                    f'G={H}: mixed in B if mixed in A': mB[ids][mA[ids]].mean() if mA[ids].any() else np.nan,
+                    f'questions mixed in A': int(mA[ids].sum()),
+                    'Beta prior a, b': f'{a:.2f}, {b:.2f}',
+                    f'G={G}: fresh group mixed, unscreened (model)': float(p_mixed_next(np.zeros(1), 0, G, a, b)[0]),
+                    f'G={G}: fresh group mixed if screened mixed at G={G} (model)': pm[mixed].mean() if mixed.any() else np.nan,
+                    'screening yield (mixed at G=8)': mixed.mean()})
+    return pd.DataFrame(out)
 
 def fmt(df: pd.DataFrame) -> str:
     def f(v):
@@ -290,9 +359,17 @@ def cmd_report(a):
                                                mixed=('mixed', 'mean'), all_wrong=('n_correct', lambda x: (x == 0).mean()),
                                                all_right=('n_correct', lambda x: (x == G).mean())).reset_index()
     lines += ['Within a level (subtype: operation, carry / borrow):', '', fmt(sub), '']
-    mt = mix_table(lt, G)
+    sc = screening_table(pq, rows, G, {'1': [1], '2': [2], '3': [3], '2-3': [2, 3], '1-3': [1, 2, 3]})
+    scr = pd.Series(sc[f'G={G}: fresh group mixed if screened mixed at G={G} (model)'].to_numpy()[:3], index=[1, 2, 3])
+    mt = mix_table(lt, G, screened=scr)
     lines += ['Expected share of mixed groups for candidate level mixes (sum over levels of weight x the level\'s '
-              'measured mixed share; informative rollouts = rollouts in mixed groups):', '', fmt(mt), '']
+              'measured mixed share, ± 1.96 standard errors from the 24 groups per level; informative rollouts = '
+              'rollouts in mixed groups; the screened rows use the beta-binomial estimate of the next table):', '',
+              fmt(mt), '']
+    lines += ['Screening questions on the starting model: would a question that gave a mixed group give one again? '
+              f'Half-split: the first {G // 2} rollouts (A) against the other {G // 2} (B) of each group. Model: a '
+              'beta-binomial fitted to the groups of those levels (maximum likelihood), its posterior predictive for a '
+              f'fresh group of {G}:', '', fmt(sc), '']
     text = '\n'.join(lines)
     dest = ROOT/'bench'/'results'/'mixed_groups.md'          # the measurement; the design note after MARK is kept
     kept = dest.read_text().split(MARK, 1)[1] if dest.exists() and MARK in dest.read_text() else '\n'
@@ -301,7 +378,7 @@ def cmd_report(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('what', choices=['run', 'report'])
+    ap.add_argument('what', choices=['run', 'retest', 'report'])
     ap.add_argument('--run', default=str(RUN), help='the miniature run folder (its data/, config.json, models/base)')
     ap.add_argument('--n', type=int, default=24, help='questions per level')
     ap.add_argument('--per-round', type=int, default=6, help='questions per level in one round (one cache)')
@@ -310,6 +387,6 @@ def main():
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--budget-min', type=float, default=33.0, help='no new round once this many minutes are used up')
     a = ap.parse_args()
-    (cmd_run if a.what == 'run' else cmd_report)(a)
+    dict(run=cmd_run, retest=cmd_retest, report=cmd_report)[a.what](a)
 
 if __name__ == '__main__': main()
