@@ -15,6 +15,7 @@ only 126 distinct questions and the run used 120 of them, so it has almost no fr
 with training questions of the run (never eval or dev), those the warm-up never saw first, and marked as such.
 
   nice -n 19 python bench/mixed_groups.py run      # generate (resumable, one cache per round; --budget-min stops it)
+  nice -n 19 python bench/mixed_groups.py retest   # G fresh rollouts of every level 1-3 question that gave a mixed group
   python bench/mixed_groups.py report              # tables from whatever the caches hold
 
 Writes bench/results/mixed_groups/ (questions.jsonl, overlap.json, runs.json, caches/round*/, per_question.csv) and
@@ -198,6 +199,12 @@ def per_question(qs: pd.DataFrame, rows: pd.DataFrame, G: int) -> pd.DataFrame:
     pq['subtype'] = pq.question.map(subtype)
     return pq
 
+def auroc(rows: pd.DataFrame) -> float:
+    "How well the written confidence separates right from wrong answers (NaN with one class only)."
+    from sklearn.metrics import roc_auc_score
+    d = rows.dropna(subset=['confidence'])
+    return float(roc_auc_score(d.correct, d.confidence)) if d.correct.nunique() == 2 else float('nan')
+
 def binom_mixed(p: float, G: int) -> float: return 1 - p ** G - (1 - p) ** G
 
 def level_table(pq: pd.DataFrame, rows: pd.DataFrame, G: int) -> pd.DataFrame:
@@ -214,7 +221,7 @@ def level_table(pq: pd.DataFrame, rows: pd.DataFrame, G: int) -> pd.DataFrame:
                         binom_mixed=binom_mixed(rr.correct.mean(), G), hist=' '.join(map(str, hist)),
                         conf_written=rr.confidence.notna().mean(), conf_mean=c.mean(), conf_std=c.std(ddof=0),
                         conf_top=f'{vc.index[0]:g} ({vc.iloc[0]:.0%})' if len(vc) else '-',
-                        conf_in_group_std=d.conf_std.mean(), n_out=rr.n_out.mean(), cut=(rr.finish_reason == 'length').mean()))
+                        conf_auroc=auroc(rr), conf_in_group_std=d.conf_std.mean(), n_out=rr.n_out.mean(), cut=(rr.finish_reason == 'length').mean()))
     return pd.DataFrame(out).set_index('level')
 
 def candidate_mixes(levels) -> dict:
@@ -240,7 +247,8 @@ def wilson(k: float, n: int, z: float = 1.96) -> tuple[float, float]:
     c, h = (p + z * z / (2 * n)) / (1 + z * z / n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return (c - h, c + h)
 
-def mix_table(lt: pd.DataFrame, G: int, steps_q=(2, 4), screened: pd.Series | None = None) -> pd.DataFrame:
+def mix_table(lt: pd.DataFrame, G: int, steps_q=(2, 4), screened: pd.Series | None = None,
+              screened_low: pd.Series | None = None) -> pd.DataFrame:
     "Expected shares per mix; with `screened` (level -> P(mixed) of a question screened mixed) the screened mixes too."
     m, acc, n = lt.mixed, lt.accuracy, lt.questions.to_numpy()
     mixes = candidate_mixes(lt.index)
@@ -260,19 +268,50 @@ def mix_table(lt: pd.DataFrame, G: int, steps_q=(2, 4), screened: pd.Series | No
             row[f'informative rollouts / step ({q} q x G={G})'] = q * G * s
             row[f'P(step has a mixed group), {q} q'] = 1 - (1 - s) ** q
         rows.append(row)
-    if screened is not None:                 # every question kept only if it gave a mixed group on the starting model
+    est = [(screened, 'beta-binomial estimate'), (screened_low, 'lower bound: the retest of 4 rollouts')]
+    for sc_, how in [(x, h) for x, h in est if x is not None]:   # questions kept only if mixed on the starting model
         for name, w in {'levels 1-3 at 30/35/35 %, screened': np.array([.3, .35, .35]),
                         'levels 2-3 at 50/50 %, screened': np.array([0, .5, .5])}.items():
-            sm = screened.reindex([1, 2, 3]).to_numpy()
+            sm = sc_.reindex([1, 2, 3]).to_numpy()
             s = float(w @ sm)
-            row = {'mix': name + f' (model estimate; the yield: {float(w @ m.reindex([1, 2, 3]).to_numpy()):.0%} of '
+            row = {'mix': name + f' ({how}; the yield: {float(w @ m.reindex([1, 2, 3]).to_numpy()):.0%} of '
                    'the questions screened are kept)', 'weights L' + '/'.join(map(str, lt.index)):
                    '/'.join(f'{x:.0%}' for x in [*w, 0, 0]), 'expected mixed share': s}
             for q in steps_q:
                 row[f'informative rollouts / step ({q} q x G={G})'] = q * G * s
                 row[f'P(step has a mixed group), {q} q'] = 1 - (1 - s) ** q
             rows.append(row)
+        # the recommendation: level 1 as it is (screening it gains nothing and spends its scarce questions), 2-3 screened
+        sm = np.array([m.get(1, np.nan), *sc_.reindex([2, 3]).to_numpy()])
+        s = float(np.array([.3, .35, .35]) @ sm)
+        row = {'mix': f'level 1 at 30 % as it is, levels 2-3 at 35/35 % screened ({how} for 2-3)',
+               'weights L' + '/'.join(map(str, lt.index)): '30%/35%/35%/0%/0%', 'expected mixed share': s}
+        for q in steps_q:
+            row[f'informative rollouts / step ({q} q x G={G})'] = q * G * s
+            row[f'P(step has a mixed group), {q} q'] = 1 - (1 - s) ** q
+        rows.append(row)
     return pd.DataFrame(rows)
+
+def retest_table(qs: pd.DataFrame, pq: pd.DataFrame, G: int) -> pd.DataFrame | None:
+    "Per level: the screened questions' fresh groups (caches/retest), mixed share and where the others went."
+    from corea.cache import read_cache
+    p = OUT/'caches'/'retest'
+    if not (p/'manifest.json').exists(): return None
+    r = read_cache(p)
+    g = int(r.groupby('question_id')['sample'].apply(lambda s: next(i for i in range(G + 1) if i not in set(s))).min())
+    r = r[r['sample'] < g]                   # a stopped retest: the first g samples, which every question has
+    n = r.groupby('question_id').correct.agg(['sum', 'size']).join(pq[['level', 'n_correct']])
+    out = {}
+    for lv, d in n.groupby('level'):
+        k = ((d['sum'] > 0) & (d['sum'] < g)).sum()
+        full = pq[pq.level == lv]
+        a, b = fit_beta_binomial(full.n_correct.to_numpy(), G)
+        pred = p_mixed_next(d.n_correct.to_numpy(), G, g, a, b).mean()
+        out[lv] = {'screened questions': len(d), 'retest group size': g, f'screening: mean right of {G}': d.n_correct.mean(),
+                   f'retest: mean right of {g}': d['sum'].mean(), 'mixed share': k / len(d),
+                   '95 % CI (Wilson)': '%.2f-%.2f' % wilson(k, len(d)), 'p̂ = 0': (d['sum'] == 0).mean(),
+                   'p̂ = 1': (d['sum'] == g).mean(), f'beta-binomial prediction of the mixed share at {g}': pred}
+    return pd.DataFrame(out).T.rename_axis('level')
 
 def fit_beta_binomial(k: np.ndarray, n: int) -> tuple[float, float]:
     "Maximum-likelihood Beta(a, b) prior of per-question accuracy from k correct of n per question."
@@ -330,6 +369,7 @@ def cmd_report(a):
     ov = json.loads((OUT/'overlap.json').read_text())
     lines = ['## Mixed GRPO groups on the starting model (issue 21)', '',
              f"Command: `nice -n 19 python bench/mixed_groups.py run --n {a.n} --threads 2` then "
+             f"`nice -n 19 python bench/mixed_groups.py retest --threads 2` (stopped at the budget), then "
              f"`python bench/mixed_groups.py report`. Model: the format warm-up every RL arm starts from "
              f"(`corea.models.trained_slm('base')`, the same adapter as experiments/miniature/models/base), the bare "
              f"COREA instruction (0 demonstrations). Sampling as the GRPO stage of miniature.yaml: G = {G}, temperature "
@@ -337,7 +377,10 @@ def cmd_report(a):
              f"2 threads. Questions: corea's generator, seed {ov['seed']} + level, without any question of the run's "
              "data/ or its commuted twin.", '']
     for r in runs:
-        lines.append(f"Run {r['started']}: {r['wall_s'] / 60:.1f} min wall, {len(r['rounds'])} rounds, load average "
+        what = (f"retest of {r['questions']} screened questions" if r.get('what') == 'retest' else
+                f"{len(r['rounds'])} rounds of {r['rounds'][0]['questions'] if r['rounds'] else 0} questions")
+        lines.append(f"Run {r['started']} ({'retest' if r.get('what') == 'retest' else 'run'}): "
+                     f"{r['wall_s'] / 60:.1f} min wall, {what}, load average "
                      f"(1, 5, 15 min) {', '.join(f'{x:.2f}' for x in r['load_start'])} at the start, "
                      f"{', '.join(f'{x:.2f}' for x in r['load_end'])} at the end.")
     lines += ['', 'Overlap with the run (per level: questions drawn, exact copies of a run question, commuted twins, '
@@ -351,9 +394,14 @@ def cmd_report(a):
                               binom_mixed='mixed if every question had the level accuracy',
                               hist=f'groups with 0..{G} right', conf_written='confidence written',
                               conf_mean='confidence mean', conf_std='confidence std', conf_top='most common value',
+                              conf_auroc='confidence AUROC (right vs wrong)',
                               conf_in_group_std='mean within-group confidence std', n_out='mean completion tokens',
                               cut=f'cut at {st["max_new_tokens"]}'))
-    lines += ['', fmt(t), '']
+    allr = rows[rows.question_id.isin(pq.index)]
+    c = allr.dropna(subset=['confidence']).groupby('correct').confidence.mean()
+    lines += ['', fmt(t), '', f'All levels: confidence AUROC {auroc(allr):.2f}; mean confidence {c.get(True, np.nan):.3f} '
+              f'when right, {c.get(False, np.nan):.3f} when wrong; {allr.confidence.isna().mean():.1%} of answers '
+              'without a confidence in [0, 1].', '']
     # within a level
     sub = pq.groupby(['level', 'subtype']).agg(groups=('mixed', 'size'), accuracy=('p_hat', 'mean'),
                                                mixed=('mixed', 'mean'), all_wrong=('n_correct', lambda x: (x == 0).mean()),
@@ -361,10 +409,20 @@ def cmd_report(a):
     lines += ['Within a level (subtype: operation, carry / borrow):', '', fmt(sub), '']
     sc = screening_table(pq, rows, G, {'1': [1], '2': [2], '3': [3], '2-3': [2, 3], '1-3': [1, 2, 3]})
     scr = pd.Series(sc[f'G={G}: fresh group mixed if screened mixed at G={G} (model)'].to_numpy()[:3], index=[1, 2, 3])
-    mt = mix_table(lt, G, screened=scr)
+    rt, scr_low = retest_table(qs, pq, G), None
+    if rt is not None:
+        g = int(rt['retest group size'].iloc[0])
+        lines += [f'Screening, measured: every level 1-3 question that gave a mixed group above, {g} fresh rollouts '
+                  '(another seed) of the same starting model; is the new group mixed?' + (
+                  f' The retest was stopped at the generation budget with {g} of {G} samples per question: a group of '
+                  f'{g} is mixed less often than one of {G} (a mixed {g} is part of a mixed {G}), so these shares are '
+                  f'lower bounds for G = {G}.' if g < G else ''), '', fmt(rt.reset_index()), '']
+        scr_low = rt['mixed share'].reindex([1, 2, 3]).astype(float).rename('retest')
+    mt = mix_table(lt, G, screened=scr, screened_low=scr_low)
     lines += ['Expected share of mixed groups for candidate level mixes (sum over levels of weight x the level\'s '
               'measured mixed share, ± 1.96 standard errors from the 24 groups per level; informative rollouts = '
-              'rollouts in mixed groups; the screened rows use the beta-binomial estimate of the next table):', '',
+              'rollouts in mixed groups; the screened rows: the beta-binomial estimate of the screening table below, and the '
+              'retest\'s measured share at 4 rollouts, a lower bound for 8):', '',
               fmt(mt), '']
     lines += ['Screening questions on the starting model: would a question that gave a mixed group give one again? '
               f'Half-split: the first {G // 2} rollouts (A) against the other {G // 2} (B) of each group. Model: a '
