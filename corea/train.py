@@ -354,8 +354,9 @@ def gathered_rewards(gathered: np.ndarray, num_generations: int, config: RewardC
     if config.confidence_kind:
         cols.append(confidence_reward(config.confidence_kind, conf, correct.astype(bool), group=group, eps=config.eps))
         w.append(config.confidence_weight)
-    has = ~np.isnan(conf)
+    has, p_group = ~np.isnan(conf), correct.reshape(-1, G).mean(axis=1)
     metrics = {'rlcc/p_hat': float(group_accuracy(correct, group).mean()), 'rlcc/confidence_output_ratio': float(has.mean()),
+               'rlcc/mixed_share': float(((p_group > 0) & (p_group < 1)).mean()),     # groups that rank the questions
                'rlcc/mean_confidence': float(conf[has].mean()) if has.any() else float('nan'),
                'rlcc/group_reward_spread': float(np.mean(np.ptp((np.stack(cols, 1) @ np.array(w)).reshape(-1, G), axis=1)))}
     return np.stack(cols, axis=1), metrics
