@@ -733,7 +733,7 @@ def format_table(t: pd.DataFrame) -> str:
 
 # %% ../nbs/08_cascade.ipynb #0d8e463b
 def markdown_table(t: pd.DataFrame) -> str:
-    "A frame as a Markdown table (systems and calibration tables in the paper's layout; others as they are, 3 decimals)."
+    "A frame as a Markdown table (systems and calibration tables in the paper's layout; others as they are, 3 digits)."
     if 'avg_cost_lo' in t.columns: t = pd.concat([t[['group']].reset_index(drop=True), table_cells(t)], axis=1)
     if 'ece_std' in t.columns: t = calibration_cells(t)                 # a calibration table: readable headers
     cells = t.astype(object).map(lambda v: _fmt(v, '{:.3f}') if isinstance(v, float) else str(v))

@@ -216,7 +216,9 @@ def router_prompt(question: str, choices: list[str] | None = None) -> str:
 # %% ../nbs/09_confidence.ipynb #9caf05e5
 def format_probability(p: float, decimals: int = 3) -> str:
     "A probability as the router's target text: rounded to `decimals`, trailing zeros dropped, at least one decimal ('0.0', '0.375', '1.0')."
-    if p is None or not np.isfinite(p) or not 0 <= p <= 1: raise ValueError(f"format_probability: {(p.item() if isinstance(p, np.generic) else p)!r} is not a probability in [0, 1].")
+    if p is None or not np.isfinite(p) or not 0 <= p <= 1:
+        shown = p.item() if isinstance(p, np.generic) else p       # a plain number in the message, not np.float64(...)
+        raise ValueError(f"format_probability: {shown!r} is not a probability in [0, 1].")
     s = f"{round(float(p), decimals):.{decimals}f}".rstrip('0')
     return s + '0' if s.endswith('.') else s
 

@@ -223,22 +223,24 @@ def _load_local(name: str) -> pd.DataFrame:
 def _load_hub(name: str) -> pd.DataFrame:
     "Benchmark `name` from the Hugging Face Hub through `datasets` (its cache first), normalised to the schema."
     try: import datasets  # lazy: only the [train] extra needs it
-    except ImportError: raise ImportError("loading benchmarks from the Hub needs `datasets`: pip install 'corea[train]'") from None
+    except ImportError:
+        raise ImportError("loading benchmarks from the Hub needs `datasets`: pip install 'corea[train]'") from None
     b = BENCHMARKS[name]
-    say_once("corea: benchmarks from the Hugging Face Hub through `datasets` (no data folder: set COREA_DATA or --data)")
+    say_once("corea: benchmarks from the Hugging Face Hub via `datasets` (no data folder: set COREA_DATA or --data)")
     try: ds = datasets.load_dataset(b.hf_id, b.hf_config, split=b.hf_split)
     except Exception as e:   # offline, gated or renamed: one line that says both ways to get the data
-        raise FileNotFoundError(f"{name}: no data folder (set COREA_DATA=DIR or corea --data DIR; layout in SOURCES.md) "
-                                f"and {b.hf_id} could not be loaded from the Hub ({type(e).__name__}).") from None
+        raise FileNotFoundError(f"{name}: no data folder (set COREA_DATA=DIR or corea --data DIR; layout in "
+                                f"SOURCES.md) and {b.hf_id} could not be loaded from the Hub ({type(e).__name__}).") from None
     return normalise_records(name, ds, dedupe=(name == 'deepmath'))
 
 def load_benchmark(name: str, source: str = 'auto', path: str | Path | None = None,
                    limit: int | None = None) -> pd.DataFrame:
-    "Benchmark `name` in the schema from a data folder ('local'), the Hub ('hf'), whichever is there ('auto'), or `path`."
+    "Benchmark `name` in the schema: from a data folder ('local'), the Hub ('hf'), whichever is there ('auto'), a `path`."
     if path is not None: df = load_jsonl_benchmark(path)
     else:
         if name not in BENCHMARKS:
-            raise KeyError(f"Unknown benchmark {name!r}: known are {sorted(BENCHMARKS)}; for your own data pass path=FILE.jsonl.")
+            raise KeyError(f"Unknown benchmark {name!r}: known are {sorted(BENCHMARKS)}; for your own data pass "
+                           "path=FILE.jsonl.")
         df = _load_local(name) if benchmark_source(source) == 'local' else _load_hub(name)
     return df.head(limit).reset_index(drop=True) if limit else df
 

@@ -68,7 +68,8 @@ def confidence_output_ratio(confidence) -> float:
 def bin_index(confidence, n_bins: int = 10) -> np.ndarray:
     "Bin of each confidence (METHOD §7): min(floor(c * n_bins + 1e-9), n_bins - 1); confidences must not be missing."
     if not isinstance(n_bins, (int, np.integer)) or isinstance(n_bins, bool) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer, got {(n_bins.item() if isinstance(n_bins, np.generic) else n_bins)!r}.")
+        shown = n_bins.item() if isinstance(n_bins, np.generic) else n_bins
+        raise ValueError(f"n_bins must be a positive integer, got {shown!r}.")
     c = as_confidence(confidence)
     if np.isnan(c).any(): raise ValueError("bin_index got missing confidences; drop them or fill them first (see `missing=`).")
     return np.minimum(np.floor(c * n_bins + 1e-9), n_bins - 1).astype(int)

@@ -347,7 +347,7 @@ def format_check(cfg: ReproduceConfig, model: str | Path, name: str, n_demos: in
 
 # %% ../nbs/15_reproduce.ipynb #813a0448
 def arm_config(cfg: ReproduceConfig, arm: str, merge: bool = True):
-    "One arm's `corea.train.TrainConfig` (`cfg.rl`'s GRPOConfig fields go to grpo_kwargs); `merge=False` writes nothing."
+    "One arm's `corea.train.TrainConfig` (`cfg.rl`'s GRPOConfig fields in grpo_kwargs); `merge=False` writes nothing."
     from corea.train import _GRPO_FIELDS, _OWN_FIELDS, TrainConfig
     d = cfg.run_dir
     own = {k: v for k, v in cfg.rl.items() if k in _OWN_FIELDS}
@@ -772,7 +772,8 @@ def plan_text(cfg: ReproduceConfig) -> str:
                   f'lr {cfg.warmup_lr:g}; format check before / after']
     for arm in cfg.arms:
         how = ' '.join(arm_command(cfg, arm)) if cfg.rl_launcher == 'accelerate' else 'in this process'
-        lines += [f'  rl_{arm:<13} {how}', *('      ' + l for l in describe(arm_config(cfg, arm, merge=False)).splitlines())]
+        described = describe(arm_config(cfg, arm, merge=False)).splitlines()
+        lines += [f'  rl_{arm:<13} {how}', *('      ' + l for l in described)]
     llm = (f'{cfg.llm_label} ({cfg.llm_model}), {cfg.llm_k} sample(s)' if cfg.llm_model else
            f'stand-in: RLVR-SLM majority over {cfg.llm_k} fresh samples')
     lines += [f'  eval             {slms}: {cfg.eval_k} samples per question at temperature {cfg.eval_temperature}, '

@@ -440,9 +440,9 @@ def about_systems(table: pd.DataFrame, llm: str = 'the LLM', param_ratio: float 
     return (f"Which system is which: Baseline LLM is {llm}, and it answers every question; 'SLM alone: X' is the small "
             f"model X answering every question itself ({', '.join(slms)}); the other {len(systems)} rows are "
             f"cascades: the SLM answers, and when its confidence is below the threshold τ the question goes to the "
-            f"Baseline LLM ({'; '.join(words)}){corea}. Cost is tokens per question, counted in SLM input tokens: the "
-            f"SLM pays n_in + {output_weight:g} × n_out, the LLM {ratio}the same on its own tokens, and a cascade pays "
-            "its SLM on every question plus the LLM on each question it defers.")
+            f"Baseline LLM ({'; '.join(words)}){corea}. Cost is tokens per question, counted in SLM input tokens: "
+            f"the SLM pays n_in + {output_weight:g} × n_out, the LLM {ratio}the same on its own tokens, and a cascade "
+            "pays its SLM on every question plus the LLM on each question it defers.")
 
 
 # %% ../nbs/11_widgets.ipynb #099671e4
