@@ -4,11 +4,12 @@
 
 # %% ../nbs/06c_vllm_cpu.ipynb #0890d098
 from __future__ import annotations
-import json, os, socket, subprocess, sys, tempfile, time
+import json, os, socket, subprocess, sys, time
 from pathlib import Path
 
 from .engine import free_cores
 from .engine_server import LocalServer
+from .procs import start_child
 from .generate import OpenAIBackend, TransformersBackend
 from .models import corea_cache_dir
 
@@ -94,8 +95,9 @@ def wait_served(proc: subprocess.Popen, base_url: str, log: Path, timeout: float
             tail = ' | '.join(log.read_text(errors='replace').strip().splitlines()[-8:])
             raise RuntimeError(f"vllm-cpu exited with code {proc.returncode} before it served: {tail[-1200:]}")
         if time.monotonic() - t0 > timeout:
-            raise TimeoutError(f"vllm-cpu was not serving after {timeout:g} s (log: {log}); "
-                               "raise startup_timeout on a busy machine.")
+            tail = ' | '.join(log.read_text(errors='replace').strip().splitlines()[-8:])
+            raise TimeoutError(f"vllm-cpu was not serving after {timeout:g} s (raise startup_timeout on a busy "
+                               f"machine); its log ends: {tail[-1200:]}")
         time.sleep(1.0)
 
 # %% ../nbs/06c_vllm_cpu.ipynb #f802f86c
@@ -103,19 +105,16 @@ def start_vllm_cpu(model: str | Path, served_model_name: str | None = None, *, v
                    port: int | None = None, dtype: str = 'bfloat16', threads: int | None = None,
                    kv_cache_gib: int = 2, max_model_len: int = 4096, seed: int = 0,
                    startup_timeout: float = 900.0, log: str | Path | None = None) -> LocalServer:
-    "Start the managed vllm-cpu server for `model` and return it once it serves (`stop_server` stops it)."
+    "Start the managed vllm-cpu server for `model` under `corea.procs`; return it once it serves (`stop_server`)."
     python = vllm_cpu_python(venv)
     if python is None:
         raise RuntimeError(f"vllm-cpu is not installed at {vllm_cpu_venv(venv)}: run `corea engine vllm-cpu "
                            "--install` (minutes, once), or use --backend ct2.")
     name, port = served_model_name or Path(str(model)).name, port or free_port()
-    log = Path(log) if log else Path(tempfile.mkdtemp(prefix='corea-vllm-cpu-'))/'server.log'
     argv = server_command(python, model, name, port, dtype, max_model_len, seed)
-    with open(log, 'ab') as f:
-        proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=server_env(threads, kv_cache_gib), start_new_session=True)
-    server = LocalServer(f'http://127.0.0.1:{port}/v1', name, proc, log)
-    try: wait_served(proc, server.base_url, log, startup_timeout)
+    child = start_child(argv, log, env=server_env(threads, kv_cache_gib), grace=20.0, name='vllm-cpu')
+    server = LocalServer(f'http://127.0.0.1:{port}/v1', name, child)
+    try: wait_served(child.process, server.base_url, child.log, startup_timeout)
     except BaseException:
         stop_server(server)
         raise
@@ -123,16 +122,8 @@ def start_vllm_cpu(model: str | Path, served_model_name: str | None = None, *, v
 
 # %% ../nbs/06c_vllm_cpu.ipynb #228188b9
 def stop_server(server: LocalServer, grace: float = 20.0) -> None:
-    "Stop a managed server and its engine processes (SIGTERM to its process group, then SIGKILL)."
-    import signal
-    p = server.process
-    if p.poll() is not None: return
-    try: os.killpg(p.pid, signal.SIGTERM)
-    except ProcessLookupError: return
-    try: p.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait(10)
+    "Stop a managed server and every engine process it started (SIGTERM, SIGKILL after `grace` s); drop its temp log."
+    server.stop(grace)
 
 # %% ../nbs/06c_vllm_cpu.ipynb #ec00520c
 class VLLMCPUBackend(OpenAIBackend):
