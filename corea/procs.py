@@ -64,7 +64,9 @@ def _left(pgid: int | None) -> list[int]:
     return sorted(set(descendants(os.getpid(), table)) | set(group))
 
 def _signal(pids: list[int], pgid: int | None, sig: int) -> None:
-    for send, target in [(os.killpg, pgid)] * (pgid is not None) + [(os.kill, p) for p in pids]:
+    "Send `sig` to process group `pgid` (if any) and to each of `pids`; those already gone are skipped."
+    sends = [(os.kill, p) for p in pids] + ([(os.killpg, pgid)] if pgid is not None else [])
+    for send, target in sends:
         try: send(target, sig)
         except (ProcessLookupError, PermissionError): pass
 
@@ -131,7 +133,7 @@ def shepherd(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGINT, signal.SIGHUP): signal.signal(sig, signal.SIG_IGN)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _prctl(PR_SET_PDEATHSIG, signal.SIGUSR2)
-    why, pid = 'parent gone', None
+    pid, why = None, 'stop' if stop else 'parent gone'
     if os.getppid() == a.parent and not stop:               # the parent may have died before the prctl
         pid = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, start_new_session=True,
                                preexec_fn=_command_setup).pid

