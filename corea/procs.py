@@ -157,6 +157,7 @@ class Child:
     "A command started by `start_child` under its shepherd; `stop` ends it and everything it started."
     def __init__(self, argv: list[str], process: subprocess.Popen, log: Path, owned: Path | None, grace: float):
         self.argv, self.process, self.log, self.owned, self.grace = argv, process, log, owned, grace
+        self.parent = os.getpid()                          # a forked copy of this process must not stop it
         _LIVE.add(self)
 
     @property
@@ -199,7 +200,7 @@ class Child:
 @atexit.register
 def stop_all() -> None:
     "Stop every child this process started and has not stopped yet (runs at interpreter exit)."
-    for c in list(_LIVE): c.stop()
+    for c in [c for c in _LIVE if c.parent == os.getpid()]: c.stop()
 
 # %% ../nbs/05a_procs.ipynb #2ef5897a
 def shepherd_script() -> str:
