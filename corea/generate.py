@@ -17,9 +17,9 @@ from .cache import GenerationCache, dataset_hash, make_manifest
 
 # %% auto #0
 __all__ = ['BACKENDS', 'chat_prompts', 'prompt_hash', 'Generation', 'TransformersBackend', 'VLLMBackend', 'OpenAIBackend',
-           'completion_to_generation', 'default_backend', 'get_backend', 'default_grader', 'responses_to_rows',
-           'check_model_path', 'keep_out_of_git', 'run_summary', 'GenerationFailed', 'generate', 'majority_vote',
-           'load_questions', 'generate_cache']
+           'completion_to_generation', 'default_backend', 'get_backend', 'default_grader', 'option_lists',
+           'responses_to_rows', 'check_model_path', 'keep_out_of_git', 'run_summary', 'GenerationFailed', 'generate',
+           'majority_vote', 'load_questions', 'generate_cache']
 
 # %% ../nbs/07_generate.ipynb #c60276ca
 def chat_prompts(questions: pd.DataFrame, n_demos: int = 2, system: str | None = None) -> list[list[dict]]:
@@ -28,9 +28,10 @@ def chat_prompts(questions: pd.DataFrame, n_demos: int = 2, system: str | None =
     choices = questions['choices'] if 'choices' in questions else [None] * len(questions)
     return [few_shot_messages(q, None if c is None else list(c), k=n_demos, system=system) for q, c in zip(questions['question'], choices)]
 
-def prompt_hash(n_demos: int = 2, system: str | None = None) -> str:
-    "Fingerprint of the prompt recipe (instruction, demonstrations, system message)."
-    probe = chat_prompts(pd.DataFrame(dict(question=['{question}'], choices=[None])), n_demos, system)[0]
+def prompt_hash(n_demos: int = 2, system: str | None = None, kind: str = 'math') -> str:
+    "Fingerprint of the prompt recipe (instruction, demonstrations, system message) for `kind` ('math' or 'choice')."
+    options = [[f'{{option {i}}}' for i in range(5)]] if kind == 'choice' else [None]
+    probe = chat_prompts(pd.DataFrame(dict(question=['{question}'], choices=options)), n_demos, system)[0]
     return hashlib.sha256(json.dumps(probe).encode()).hexdigest()[:16]
 
 # %% ../nbs/07_generate.ipynb #d99f86c5
@@ -266,11 +267,18 @@ def get_backend(backend: str, model_path: str | Path, **kwargs):
     return BACKENDS[backend](model_path, **kwargs)
 
 # %% ../nbs/07_generate.ipynb #f4fbb982
-def default_grader(predictions: list, golds: list, kinds: list, timeout: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
-    "Grade with `corea.grading.grade_batch` (math-verify on worker processes with a timeout, or option letters): (correct, status)."
+def default_grader(predictions: list, golds: list, kinds: list, timeout: float = 10.0,
+                   choices: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+    "Grade with `corea.grading.grade_batch` : math-verify with a timeout, option letters, option texts if `choices`."
     from corea.grading import grade_batch
-    correct, status = grade_batch(predictions, golds, kinds, timeout=timeout, n_workers=1, return_status=True)
+    correct, status = grade_batch(predictions, golds, kinds, timeout=timeout, n_workers=1, return_status=True,
+                                  choices=choices)
     return np.asarray(correct, dtype=bool), np.asarray(status, dtype=object)
+
+def option_lists(questions: pd.DataFrame, kind: str) -> list | None:
+    "Each question's option texts (for `grade_batch(choices=)`); None for math or without a `choices` column."
+    if kind != 'choice' or 'choices' not in questions: return None
+    return [list(c) if isinstance(c, (list, tuple, np.ndarray)) else None for c in questions['choices']]
 
 def responses_to_rows(gens: list[Generation], questions: pd.DataFrame, samples: list[int], dataset: str, model: str,
                       method: str = 'verbalized', kind: str = 'math', grader: Callable | None = None) -> pd.DataFrame:
@@ -278,7 +286,9 @@ def responses_to_rows(gens: list[Generation], questions: pd.DataFrame, samples: 
     from corea.parsing import parse_response
     parsed = [parse_response(g.text) for g in gens]
     answers = [p.answer for p in parsed]
-    graded = (grader or default_grader)(answers, list(questions['answer']), [kind] * len(gens))
+    golds, kinds = list(questions['answer']), [kind] * len(gens)
+    graded = (grader(answers, golds, kinds) if grader else
+              default_grader(answers, golds, kinds, choices=option_lists(questions, kind)))
     graded, status = graded if isinstance(graded, tuple) else (graded, ['custom'] * len(gens))
     return pd.DataFrame(dict(
         dataset=dataset, question_id=list(questions['id']), sample=samples, model=model, method=method,
@@ -433,7 +443,7 @@ def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | Non
         token_count=tokens,
         backend=backend if isinstance(backend, str) else backend.name, dtype=getattr(be_cls, 'dtype', None) or dtype,
         method=method, kind=kind, n_questions=len(questions), n_samples=k,
-        prompt=dict(n_demos=n_demos, prompt_hash=prompt_hash(n_demos)),
+        prompt=dict(n_demos=n_demos, prompt_hash=prompt_hash(n_demos, kind=kind)),
         hidden_states=('mean-pooled last layer of (question, response)' if hidden_states else None),
         mean_logprob=mean_lp, batch_size=batch_size, command=' '.join(sys.argv),
         **({} if seeded else dict(seed_note='no per-request seed sent: samples are not reproducible one by one')),

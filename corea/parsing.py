@@ -8,9 +8,9 @@ import math, re
 from dataclasses import dataclass
 
 # %% auto #0
-__all__ = ['COREA_INSTRUCTION', 'MAX_CONFIDENCE_CHARS', 'TAG_STYLES', 'build_prompt', 'parse_confidence', 'find_latex_spans',
-           'find_xml_spans', 'ParsedResponse', 'parse_response', 'strip_confidence', 'script_counts',
-           'language_consistent']
+__all__ = ['COREA_INSTRUCTION', 'MAX_CONFIDENCE_CHARS', 'TAG_STYLES', 'choice_instruction', 'build_prompt', 'parse_confidence',
+           'find_latex_spans', 'find_xml_spans', 'ParsedResponse', 'parse_response', 'strip_confidence',
+           'script_counts', 'language_consistent']
 
 # %% ../nbs/00_parsing.ipynb #663d4ad0
 COREA_INSTRUCTION = ("Please reason step by step, and put your final answer within \\boxed{}, then output the confidence "
@@ -18,13 +18,21 @@ COREA_INSTRUCTION = ("Please reason step by step, and put your final answer with
 
 _LETTERS = 'ABCDEFGHIJ'
 
-def build_prompt(question: str, choices: list[str] | None = None, instruction: str = COREA_INSTRUCTION) -> str:
-    "The question, its options as `A) ...` lines if any, a blank line, then the COREA instruction."
+def choice_instruction(n_options: int) -> str:
+    "The COREA instruction for `n_options` lettered options: the boxed final answer is an option's letter."
+    if not 2 <= n_options <= len(_LETTERS):
+        raise ValueError(f"choice_instruction: {n_options} options; give 2 to {len(_LETTERS)}.")
+    letters = ', '.join(_LETTERS[:n_options - 1]) + ' or ' + _LETTERS[n_options - 1]
+    return COREA_INSTRUCTION.replace('your final answer', f'the letter ({letters}) of your final answer', 1)
+
+def build_prompt(question: str, choices: list[str] | None = None, instruction: str | None = None) -> str:
+    "The question, options as `A) ...` lines if any, a blank line, the instruction (`choice_instruction` for options)."
     if not isinstance(question, str) or not question.strip(): raise ValueError(f"build_prompt: question must be a non-empty string, got {question!r}.")
     if choices is not None:
         choices = list(choices)
         if not 2 <= len(choices) <= len(_LETTERS): raise ValueError(f"build_prompt: {len(choices)} choices; give between 2 and {len(_LETTERS)} option texts (or choices=None).")
         question = question.rstrip() + '\n' + '\n'.join(f"{_LETTERS[i]}) {str(c).strip()}" for i, c in enumerate(choices))
+    if instruction is None: instruction = COREA_INSTRUCTION if choices is None else choice_instruction(len(choices))
     return question.rstrip() + '\n\n' + instruction
 
 # %% ../nbs/00_parsing.ipynb #e3ebf6ff
