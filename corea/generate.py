@@ -269,7 +269,7 @@ def get_backend(backend: str, model_path: str | Path, **kwargs):
 # %% ../nbs/07_generate.ipynb #f4fbb982
 def default_grader(predictions: list, golds: list, kinds: list, timeout: float = 10.0,
                    choices: list | None = None) -> tuple[np.ndarray, np.ndarray]:
-    "Grade with `corea.grading.grade_batch` : math-verify with a timeout, option letters, option texts if `choices`."
+    "Grade with `corea.grading.grade_batch`: math-verify with a timeout, option letters, option texts if `choices`."
     from corea.grading import grade_batch
     correct, status = grade_batch(predictions, golds, kinds, timeout=timeout, n_workers=1, return_status=True,
                                   choices=choices)
