@@ -171,13 +171,17 @@ def public_dir() -> Path:
     import corea
     return Path(corea.__file__).resolve().parent/'assets'/'public'
 
+def _public_set(name: str) -> None:
+    "Refuse a name corea ships no public figures for."
+    if name not in PUBLIC_SETS: raise KeyError(f"corea ships public figures for {sorted(PUBLIC_SETS)}, not {name!r}.")
+
 def public_rows_from_releases(name: str = 'commonsenseqa') -> pd.DataFrame:
     "The shipped figures of `name`, made again from the public releases (needs the data folder): no response text."
-    if name not in PUBLIC_SETS: raise KeyError(f"corea ships public figures for {sorted(PUBLIC_SETS)}, not {name!r}.")
+    _public_set(name)
     rows = pd.concat([import_rlcr(name), import_re2(name)], ignore_index=True)
     return normalize_rows(rows.assign(response=None), f'public figures {name}')
 
 def public_rows(name: str = 'commonsenseqa') -> pd.DataFrame:
     "Re-graded answers of public releases on `name` as corea ships them: ids, letters, labels, confidences, tokens."
-    if name not in PUBLIC_SETS: raise KeyError(f"corea ships public figures for {sorted(PUBLIC_SETS)}, not {name!r}.")
+    _public_set(name)
     return normalize_rows(pd.read_parquet(public_dir()/f'{name}.parquet'), f'public figures {name}')

@@ -23,8 +23,8 @@ def _execute(nb_path: Path) -> nbformat.NotebookNode:
     from execnb.nbio import read_nb
     from execnb.shell import CaptureShell
     nb = read_nb(nb_path)
-    from data_cells import data_folder
-    flags = 'notest|gpu|slow' + ('' if data_folder() else '|data')     # data cells run when the data folder is there
+    from build_docs import skip_flags                      # the docs' rule: data cells run when there is data
+    flags = '|'.join(sorted(skip_flags(slow=False)))
     def skip(c):
         if c.cell_type != 'code': return True
         d = ' '.join(l for l in c.source.splitlines() if _dir.match(l))
