@@ -5,101 +5,17 @@
 # %% ../nbs/06b_engine_server.ipynb #87c4ee46
 from __future__ import annotations
 import argparse, concurrent.futures as cf, json, os, queue, random, re, signal, subprocess, sys, threading
-import time, uuid
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .procs import Child, start_child
+from .protocol import ChatRequest, RequestError, chat_response, error_json, parse_chat_request, parse_json_body
 
 # %% auto #0
-__all__ = ['READY', 'RequestError', 'ChatRequest', 'parse_chat_request', 'chat_response', 'Batcher', 'EngineServer',
-           'build_parser', 'serve', 'LocalServer', 'local_server']
-
-# %% ../nbs/06b_engine_server.ipynb #16aea1d4
-class RequestError(ValueError):
-    "A request the server refuses: HTTP `status`, offending `param`, one-line message."
-    def __init__(self, message: str, status: int = 400, param: str | None = None):
-        super().__init__(message)
-        self.status, self.param = status, param
-
-@dataclass
-class ChatRequest:
-    "A validated chat completion request."
-    messages: list[dict]
-    n: int = 1
-    temperature: float = 1.0
-    top_p: float = 1.0
-    max_tokens: int = 512
-    seed: int | None = None
-    stop: list[str] = field(default_factory=list)
-    logprobs: bool = False
-    stream: bool = False
-    model: str | None = None
-
-# %% ../nbs/06b_engine_server.ipynb #b8364b89
-def _text_content(content, i: int) -> str:
-    if isinstance(content, str): return content
-    if isinstance(content, list) and all(isinstance(p, dict) and p.get('type') == 'text' for p in content):
-        return ''.join(str(p.get('text', '')) for p in content)
-    raise RequestError(f"messages[{i}].content must be a string or a list of text parts.",
-                       param=f'messages[{i}].content')
-
-def _number(body: dict, key: str, default, lo: float, hi: float, kind=float):
-    v = body.get(key)
-    if v is None: return default
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or (kind is int and int(v) != v) or not lo <= v <= hi:
-        what = 'an integer' if kind is int else 'a number'
-        raise RequestError(f"{key}={v!r}: must be {what} in [{lo:g}, {hi:g}].", param=key)
-    return kind(v)
-
-def parse_chat_request(body, default_max_tokens: int = 512, max_tokens_limit: int = 4096,
-                       max_n: int = 64) -> ChatRequest:
-    "Validate an OpenAI chat completion body; raises `RequestError` naming the bad field."
-    if not isinstance(body, dict): raise RequestError("the request body must be a JSON object.")
-    msgs = body.get('messages')
-    if not isinstance(msgs, list) or not msgs:
-        raise RequestError("messages: a non-empty list of {role, content} is required.", param='messages')
-    chat = []
-    for i, m in enumerate(msgs):
-        if not isinstance(m, dict) or m.get('role') not in ('system', 'user', 'assistant', 'developer'):
-            raise RequestError(f"messages[{i}]: needs a role of system, user or assistant.",
-                               param=f'messages[{i}].role')
-        role = 'system' if m['role'] == 'developer' else m['role']
-        chat.append(dict(role=role, content=_text_content(m.get('content'), i)))
-    stop = body.get('stop')
-    stop = [stop] if isinstance(stop, str) else (stop or [])
-    if not all(isinstance(s, str) and s for s in stop):
-        raise RequestError("stop: a string or a list of non-empty strings.", param='stop')
-    mt = dict(max_tokens=body.get('max_completion_tokens', body.get('max_tokens')))
-    return ChatRequest(chat, n=_number(body, 'n', 1, 1, max_n, int),
-                       temperature=_number(body, 'temperature', 1.0, 0, 2),
-                       top_p=_number(body, 'top_p', 1.0, 1e-9, 1),
-                       max_tokens=_number(mt, 'max_tokens', default_max_tokens, 1, max_tokens_limit, int),
-                       seed=_number(body, 'seed', None, -2**63, 2**63 - 1, int), stop=stop,
-                       logprobs=bool(body.get('logprobs')), stream=bool(body.get('stream')), model=body.get('model'))
-
-# %% ../nbs/06b_engine_server.ipynb #4b17da09
-def _apply_stop(text: str, finish: str, stop: list[str]) -> tuple[str, str]:
-    cut = min((i for i in (text.find(s) for s in stop) if i >= 0), default=-1)
-    return (text[:cut], 'stop') if cut >= 0 else (text, finish)
-
-def chat_response(req: ChatRequest, gens: list, model: str) -> dict:
-    "The OpenAI chat completion JSON for request `req` answered by `gens` (one `Generation` per choice)."
-    choices = []
-    for i, g in enumerate(gens):
-        text, finish = _apply_stop(g.text, g.finish_reason, req.stop)
-        lps = getattr(g, 'token_logprobs', None)
-        lp = None
-        if req.logprobs and lps is not None:
-            lp = {'content': [{'token': '', 'logprob': float(x), 'bytes': None, 'top_logprobs': []} for x in lps]}
-        choices.append({'index': i, 'message': {'role': 'assistant', 'content': text}, 'finish_reason': finish,
-                        'logprobs': lp})
-    n_in, n_out = (gens[0].n_in if gens else 0), sum(g.n_out for g in gens)
-    usage = {'prompt_tokens': n_in, 'completion_tokens': n_out, 'total_tokens': n_in + n_out}
-    return {'id': f'chatcmpl-{uuid.uuid4().hex[:24]}', 'object': 'chat.completion', 'created': int(time.time()),
-            'model': model, 'choices': choices, 'usage': usage}
+__all__ = ['READY', 'Batcher', 'EngineServer', 'build_parser', 'serve', 'LocalServer', 'local_server']
 
 # %% ../nbs/06b_engine_server.ipynb #d5c46aa4
 @dataclass
@@ -125,48 +41,47 @@ class Batcher:
         self.q.put(job)
         return job.future
 
-# %% ../nbs/06b_engine_server.ipynb #7614d463
-def _collect(self: Batcher) -> list[_Job]:
-    jobs = [self.q.get()]
-    size, deadline = jobs[0].req.n, time.monotonic() + self.max_wait
-    while size < self.max_batch:
-        try: job = self.q.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty: break
-        jobs.append(job)
-        size += job.req.n
-    return jobs
+    def _collect(self) -> list[_Job]:
+        "The first job in the queue and those that arrive within `max_wait`, up to `max_batch` sequences."
+        jobs = [self.q.get()]
+        size, deadline = jobs[0].req.n, time.monotonic() + self.max_wait
+        while size < self.max_batch:
+            try: job = self.q.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty: break
+            jobs.append(job)
+            size += job.req.n
+        return jobs
 
-def _run_group(self: Batcher, jobs: list[_Job]) -> None:
-    r0 = jobs[0].req
-    seqs = [(j, c) for j in jobs for c in [j.req.messages] * j.req.n]
-    seed = r0.seed if r0.seed is not None else self._rng.randrange(2**31)
-    gens = []
-    for s in range(0, len(seqs), self.max_batch):
-        chunk = [c for _, c in seqs[s:s + self.max_batch]]
-        gens += self.backend.generate(chunk, temperature=r0.temperature, top_p=r0.top_p, max_new_tokens=r0.max_tokens,
-                                      seed=seed + s)
-        self.stats['generate_calls'] += 1
-        self.stats['batch_sizes'] = (self.stats['batch_sizes'] + [len(chunk)])[-1000:]
-    i = 0
-    for j in jobs:
-        j.future.set_result(gens[i:i + j.req.n])
-        i += j.req.n
+    def _run_group(self, jobs: list[_Job]) -> None:
+        "Answer `jobs` of equal sampling settings with `backend.generate` calls of at most `max_batch` sequences."
+        r0 = jobs[0].req
+        seqs = [(j, c) for j in jobs for c in [j.req.messages] * j.req.n]
+        seed = r0.seed if r0.seed is not None else self._rng.randrange(2**31)
+        gens = []
+        for s in range(0, len(seqs), self.max_batch):
+            chunk = [c for _, c in seqs[s:s + self.max_batch]]
+            gens += self.backend.generate(chunk, temperature=r0.temperature, top_p=r0.top_p,
+                                          max_new_tokens=r0.max_tokens, seed=seed + s)
+            self.stats['generate_calls'] += 1
+            self.stats['batch_sizes'] = (self.stats['batch_sizes'] + [len(chunk)])[-1000:]
+        i = 0
+        for j in jobs:
+            j.future.set_result(gens[i:i + j.req.n])
+            i += j.req.n
 
-def _loop(self: Batcher) -> None:
-    while True:
-        jobs = _collect(self)
-        self.stats['requests'] += len(jobs)
-        self.stats['sequences'] += sum(j.req.n for j in jobs)
-        groups: dict = {}
-        for j in jobs: groups.setdefault(j.key(), []).append(j)
-        for g in groups.values():
-            try: _run_group(self, g)
-            except Exception as e:          # the backend failed: every request of the group gets the error
-                self.stats['errors'] += 1
-                for j in g:
-                    if not j.future.done(): j.future.set_exception(e)
-
-Batcher._loop = _loop
+    def _loop(self) -> None:
+        while True:
+            jobs = self._collect()
+            self.stats['requests'] += len(jobs)
+            self.stats['sequences'] += sum(j.req.n for j in jobs)
+            groups: dict = {}
+            for j in jobs: groups.setdefault(j.key(), []).append(j)
+            for g in groups.values():
+                try: self._run_group(g)
+                except Exception as e:          # the backend failed: every request of the group gets the error
+                    self.stats['errors'] += 1
+                    for j in g:
+                        if not j.future.done(): j.future.set_exception(e)
 
 # %% ../nbs/06b_engine_server.ipynb #f4be6849
 class _Handler(BaseHTTPRequestHandler):
@@ -186,8 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _error(self, status: int, message: str, param: str | None = None, headers: dict | None = None) -> None:
-        kind = 'invalid_request_error' if status < 500 else 'server_error'
-        self._send(status, {'error': {'message': message, 'type': kind, 'param': param, 'code': status}}, headers)
+        self._send(status, error_json(status, message, param=param), headers)
 
     def do_GET(self):
         path = self.path.split('?')[0].rstrip('/')
@@ -197,31 +111,26 @@ class _Handler(BaseHTTPRequestHandler):
                                                                 'created': self.server.started, 'owned_by': 'corea'}]})
         self._error(404, f"no route GET {path}: this server has GET /v1/models and GET /health.")
 
-# %% ../nbs/06b_engine_server.ipynb #e679b3d2
-def _read_json(self: _Handler):
-    n = int(self.headers.get('Content-Length') or 0)
-    raw = self.rfile.read(n) if n else b''
-    try: return json.loads(raw or b'null')
-    except ValueError as e: raise RequestError(f"the body is not valid JSON ({e}).")
+    def _read_json(self):
+        n = int(self.headers.get('Content-Length') or 0)
+        return parse_json_body(self.rfile.read(n) if n else b'')
 
-def _stream_answer(self: _Handler, resp: dict) -> None:
-    self.send_response(200)
-    self.send_header('Content-Type', 'text/event-stream')
-    self.send_header('Connection', 'close')
-    self.end_headers()
-    base = {k: resp[k] for k in ('id', 'created', 'model')} | {'object': 'chat.completion.chunk'}
-    chunk = base | {'choices': [{'index': c['index'], 'delta': c['message'], 'logprobs': c['logprobs'],
-                                 'finish_reason': c['finish_reason']} for c in resp['choices']], 'usage': resp['usage']}
-    self.wfile.write(f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode())
-    self.close_connection = True
+    def _stream_answer(self, resp: dict) -> None:
+        "Send `resp` as one server-sent chunk, then `[DONE]`."
+        self.send_response(200)
+        self.send_header('Content-Type', 'text/event-stream')
+        self.send_header('Connection', 'close')
+        self.end_headers()
+        base = {k: resp[k] for k in ('id', 'created', 'model')} | {'object': 'chat.completion.chunk'}
+        chunk = base | {'choices': [{'index': c['index'], 'delta': c['message'], 'logprobs': c['logprobs'],
+                                     'finish_reason': c['finish_reason']} for c in resp['choices']],
+                        'usage': resp['usage']}
+        self.wfile.write(f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode())
+        self.close_connection = True
 
-def _do_POST(self: _Handler):
-    srv, path = self.server, self.path.split('?')[0].rstrip('/')
-    try:
-        body = _read_json(self)         # read first: on a kept-alive connection an unread body spoils the next request
-        if path != '/v1/chat/completions':
-            raise RequestError(f"no route POST {path}: this server answers POST /v1/chat/completions.", status=404)
-        req = parse_chat_request(body, srv.default_max_tokens, srv.max_tokens_limit)
+    def _answer(self, body) -> None:
+        "Validate, inject a fault or batch, and send the chat completion of one request body."
+        srv, req = self.server, parse_chat_request(body, self.server.default_max_tokens, self.server.max_tokens_limit)
         if req.model not in (None, '', srv.model_name):
             raise RequestError(f"The model `{req.model}` does not exist: this server serves `{srv.model_name}`.", 404,
                                'model')
@@ -232,14 +141,20 @@ def _do_POST(self: _Handler):
         gens = srv.batcher.submit(req).result(timeout=srv.request_timeout)
         if srv.delay: time.sleep(srv.delay)
         resp = chat_response(req, gens, srv.model_name)
-        return _stream_answer(self, resp) if req.stream else self._send(200, resp)
-    except RequestError as e: return self._error(e.status, str(e), e.param)
-    except cf.TimeoutError: return self._error(504, f"generation took longer than {srv.request_timeout:g} s.")
-    except (BrokenPipeError, ConnectionResetError): return
-    except Exception as e:
-        return self._error(500, f"the backend failed: {type(e).__name__}: {' '.join(str(e).split())[:300]}")
+        return self._stream_answer(resp) if req.stream else self._send(200, resp)
 
-_Handler.do_POST = _do_POST
+    def do_POST(self):
+        srv, path = self.server, self.path.split('?')[0].rstrip('/')
+        try:
+            body = self._read_json()    # read first: on a kept-alive connection an unread body spoils the next request
+            if path != '/v1/chat/completions':
+                raise RequestError(f"no route POST {path}: this server answers POST /v1/chat/completions.", status=404)
+            return self._answer(body)
+        except RequestError as e: return self._error(e.status, str(e), e.param)
+        except cf.TimeoutError: return self._error(504, f"generation took longer than {srv.request_timeout:g} s.")
+        except (BrokenPipeError, ConnectionResetError): return
+        except Exception as e:
+            return self._error(500, f"the backend failed: {type(e).__name__}: {' '.join(str(e).split())[:300]}")
 
 # %% ../nbs/06b_engine_server.ipynb #1d199245
 class EngineServer(ThreadingHTTPServer):
