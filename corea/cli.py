@@ -501,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     except (CLIError, OSError, ValueError, KeyError, ImportError) as e:
         msg = str(e).strip().strip('"').splitlines()   # all of it: a library error may list settings and a Fix: line
         if isinstance(e, ImportError) and getattr(e, 'name', None):
-            extra = {'vllm': 'vllm', 'starlette': 'serve', 'uvicorn': 'serve'}.get(e.name, 'train')
+            extra = {'vllm': 'vllm', 'starlette': 'serve', 'uvicorn': 'serve',
+                     'prometheus_client': 'serve'}.get(e.name, 'train')
             msg = [f'the package {e.name!r} is missing: pip install -e ".[{extra}]" in a source checkout, '
                    f'or pip install "corea[{extra}]"']
         print(f"corea {a.command}: error: {chr(10).join(msg) if msg else type(e).__name__}", file=sys.stderr)

@@ -139,6 +139,10 @@ def shepherd(argv: list[str] | None = None) -> int:
                                preexec_fn=_command_setup).pid
         why = _watch(pid, a.parent, stop, reaped)
     killed = end_tree(pid, a.grace, reaped)
+    if pid is not None and pid not in reaped:   # its main thread shows Z while other threads still exit: wait
+        try: code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        except ChildProcessError: code = 1
+        reaped[pid] = code if code >= 0 else 128 - code
     if why == 'parent gone':
         print(f'corea.procs: parent {a.parent} gone; ended {cmd[:1]} (pid {pid}), SIGKILLed {killed}', flush=True)
         if a.remove: shutil.rmtree(a.remove, ignore_errors=True)
