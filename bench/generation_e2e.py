@@ -120,7 +120,7 @@ class _Sleepy:
     name = 'zero-CPU stand-in'
     def __init__(self, sleep_s: float): self.sleep_s, self.i = sleep_s, 0
     def generate(self, chats, temperature=0.6, top_p=1.0, max_new_tokens=16, seed=0):
-        from corea.generate import Generation
+        from corea.backends.base import Generation
         time.sleep(self.sleep_s)
         self.i += len(chats)
         return [Generation(f'Adding step by step. The answer is \\boxed{{{(self.i + j) % 97 - 40}}}. \\confidence{{0.8}}', 300, 40,
@@ -153,7 +153,7 @@ def overhead_lines(o, a) -> list[str]:
 
 def openai_rows(qs, chats, a, tmp):
     from corea.client import SyncClient
-    from corea.engine_server import local_server
+    from corea.procs import local_server
     from corea.generate import _batch_seed
     res = {}
     with local_server(max_batch=a.batch, max_wait_ms=20, dtype=a.dtype) as ls:
@@ -197,7 +197,8 @@ def main(argv=None):
         return
     import torch
     from corea.data import make_arithmetic_questions
-    from corea.generate import TransformersBackend, chat_prompts
+    from corea.backends.transformers import TransformersBackend
+    from corea.generate import chat_prompts
     from corea.models import smollm2_hf_dir
     qs = make_arithmetic_questions(a.n, seed=7)
     chats, ids = chat_prompts(qs), [str(i) for i in qs.id]

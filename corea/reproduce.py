@@ -14,7 +14,7 @@ import pandas as pd
 from .cache import GenerationCache, read_cache
 from .cascade import PAPER_PARAM_RATIO
 from .data import make_arithmetic_questions, validate_benchmark
-from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, smollm2_hf_dir
+from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, resolve_model
 
 # %% auto #0
 __all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'GITIGNORE', 'ReproduceConfig',
@@ -328,7 +328,7 @@ def stage_warmup(cfg: ReproduceConfig) -> dict:
     recipe = dict(n_demos=0, trained='format warm-up: SFT on its own well-formed answers (2 demonstrations when '
                   'collected), LoRA', examples=len(ex), epochs=cfg.warmup_epochs, lr=cfg.warmup_lr,
                   lora_r=cfg.warmup_lora_r, base=cfg.model_label)
-    publish_model(cfg, 'base', out, 'smollm2' if base_model(cfg) == str(smollm2_hf_dir()) else cfg.model, recipe)
+    publish_model(cfg, 'base', out, 'smollm2' if base_model(cfg) == str(resolve_model()[0]) else cfg.model, recipe)
     losses = [h['loss'] for h in tr.state.log_history if 'loss' in h]
     return dict(examples=len(ex), train_s=time.time() - t0, first_loss=losses[0] if losses else None,
                 last_loss=losses[-1] if losses else None)

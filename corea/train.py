@@ -21,7 +21,7 @@ import corea
 from .data import (deepmath_splits, load_benchmark, load_jsonl_benchmark, make_arithmetic_questions,
                         answer_kind, validate_benchmark)
 from .metrics import calibration_summary
-from .models import MODEL_PRESETS, get_preset, smollm2_hf_dir
+from .models import MODEL_PRESETS, get_preset, resolve_model, smollm2_hf_dir
 from .generate import chat_prompts
 from .rewards import CONFIDENCE_KINDS, RewardConfig, confidence_reward, group_accuracy, score_completions
 
@@ -542,7 +542,7 @@ class InterruptCallback(TrainerCallback):
 # %% ../nbs/10_train.ipynb #6221760e
 def model_path(name: str) -> str:
     "A model id or folder as given; 'smollm2' is the SmolLM2-135M-Instruct folder converted from the PyPI GGUF (cached)."
-    return str(smollm2_hf_dir()) if name in ('smollm2', 'smollm2-135m') else name
+    return str(resolve_model(name)[0])
 
 def build_trainer(cfg: TrainConfig, train_df: pd.DataFrame | None = None, eval_df: pd.DataFrame | None = None) -> CoreaGRPOTrainer:
     "A CoreaGRPOTrainer for `cfg` (data from `training_data` unless given), with the calibration callback attached."
