@@ -71,7 +71,6 @@ def _path_arg(kind: str):
 _count = _typed(int, lambda v: v >= 1, 'a whole number >= 1')
 _nonneg = _typed(float, lambda v: math.isfinite(v) and v >= 0, 'a finite number >= 0')
 _positive = _typed(float, lambda v: math.isfinite(v) and v > 0, 'a finite number > 0')
-_threshold = _typed(float, lambda v: 0 <= v <= 1.1, 'a threshold in [0, 1.1]')      # NaN fails both comparisons
 _nonneg_int = _typed(int, lambda v: v >= 0, 'a whole number >= 0')
 
 class _Parser(argparse.ArgumentParser):
