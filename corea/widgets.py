@@ -645,16 +645,16 @@ def report_html(pairs: pd.DataFrame, title: str = 'corea: cascade report', thres
                 about: str | None = None) -> str:
     "One offline HTML page (plotly.js inlined): what the systems are and what they score, Tables 1-2, then figures."
     from plotly.offline import get_plotlyjs
-    threshold = 'paper' if threshold is None else threshold
+    threshold = parse_threshold(threshold)
     table = systems_table(pairs, threshold=threshold) if table is None else table
     calibration = calibration_table(pairs) if calibration is None else calibration
     about = about_systems(table) if about is None else about
     grid, data, sections = threshold_grid(), {}, []
-    paper = isinstance(threshold, str) and threshold == 'paper'
+    paper = threshold.name == 'paper'
     rule = "the paper's rule: τ = the Baseline LLM's pass@1" if paper else 'the chosen threshold rule'
     for k, (ds, g) in enumerate(pairs.groupby('dataset', sort=False)):
         first = g[g.system == g.system.iloc[0]]
-        tau = parse_threshold(threshold).choose(first)
+        tau = threshold.choose(first)
         section, data[f'ds{k}'] = _report_section(f'ds{k}', g, grid, tau, rule)
         sections.append(section)
     init = ''.join(f"coreaSlide('{k}', {d['start']});" for k, d in data.items())
