@@ -12,11 +12,11 @@ from .costs import ALL_TO_LLM, PAPER_PARAM_RATIO, threshold_grid
 from .pairs import own_flags, paper_threshold, pairs_from_cache
 
 # %% auto #0
-__all__ = ['test_order', 'question_index', 'llm_offset', 'losses_at', 'betting_pvalues', 'binom_cdf', 'binomial_pvalues',
+__all__ = ['fixed_order', 'question_index', 'llm_offset', 'losses_at', 'betting_pvalues', 'binom_cdf', 'binomial_pvalues',
            'Certificate', 'certify_threshold', 'guaranteed_threshold', 'split_study', 'study_summary', 'public_pairs']
 
 # %% ../nbs/08c_guarantee.ipynb #e75425fb
-def test_order(step: float = 0.001) -> np.ndarray:
+def fixed_order(step: float = 0.001) -> np.ndarray:
     "The fixed test order: `corea.costs.threshold_grid` from the top down, 1.1 (everything to the LLM) first."
     return threshold_grid(step)[::-1]
 
@@ -190,7 +190,7 @@ def certify_threshold(confidence, slm_correct, llm_correct, slm_cost, llm_cost, 
         raise ValueError(f"bound={bound!r}: use 'wsr' (betting, default) or 'binomial'.")
     a = _arrays(confidence, slm_correct, llm_correct, slm_cost, llm_cost)
     c, q = a['confidence'], question_index(len(a['confidence']), runs, questions)
-    grid = test_order() if grid is None else np.asarray(grid, float)
+    grid = fixed_order() if grid is None else np.asarray(grid, float)
     if len(grid) < 2 or grid[0] != ALL_TO_LLM or np.any(np.diff(grid) >= 0):
         raise ValueError("grid must start at 1.1 and descend strictly, with at least one threshold below 1.1.")
     start, end = _groups(grid, c)
