@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""All-threshold cascade sweep on 1,000,000 cached rows (100k questions x 10 runs): corea.cascade.sweep against a
+"""All-threshold cascade sweep on 1,000,000 cached rows (100k questions x 10 runs): corea.sweep.sweep against a
 per-threshold pandas loop, measured in the same run on the same data. Writes bench/results/cascade.md.
 
 Run: python bench/cascade.py
@@ -7,7 +7,8 @@ Run: python bench/cascade.py
 import os, platform, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from corea.cascade import simulate, sweep, candidate_thresholds, PAPER_PARAM_RATIO
+from corea.costs import PAPER_PARAM_RATIO
+from corea.sweep import simulate, sweep, candidate_thresholds
 
 def best_of(fn, repeat=5):
     ts = []
@@ -63,11 +64,11 @@ def main():
         f"{platform.processor() or platform.machine()}, {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}. Best of 5 (loop: 1 run). "
         f"Shared machine: load average (1, 5, 15 min) {load0} at the start, {load1} at the end.", "",
         "| what | thresholds | time | vs pandas loop |", "|---|---|---|---|",
-        f"| `corea.cascade.sweep`: every distinct confidence as a threshold | {len(thresholds)} | {t_sweep*1000:.0f} ms | {t_loop/t_sweep:.0f}x faster |",
+        f"| `corea.sweep.sweep`: every distinct confidence as a threshold | {len(thresholds)} | {t_sweep*1000:.0f} ms | {t_loop/t_sweep:.0f}x faster |",
         f"| per-threshold pandas loop, same rows and thresholds | {len(thresholds)} | {t_loop:.2f} s | 1x |",
-        f"| `corea.cascade.simulate` on the explorer's grid (0 to 1.1, step 0.01) | {len(grid)} | {t_grid*1000:.0f} ms | {t_loop_grid/t_grid:.0f}x faster |",
+        f"| `corea.sweep.simulate` on the explorer's grid (0 to 1.1, step 0.01) | {len(grid)} | {t_grid*1000:.0f} ms | {t_loop_grid/t_grid:.0f}x faster |",
         f"| per-threshold pandas loop on that grid | {len(grid)} | {t_loop_grid:.2f} s | 1x |",
-        f"| `corea.cascade.sweep`, continuous confidences (AvgProb/Probe-like, argsort path) | {len(c_cont):,} | {t_cont*1000:.0f} ms | (a loop over {len(c_cont):,} thresholds: not run) |", "",
+        f"| `corea.sweep.sweep`, continuous confidences (AvgProb/Probe-like, argsort path) | {len(c_cont):,} | {t_cont*1000:.0f} ms | (a loop over {len(c_cont):,} thresholds: not run) |", "",
         f"Targets (issue 4): all-threshold sweep <= 0.2 s: {'met' if ok_time else 'NOT met'} ({t_sweep*1000:.0f} ms); "
         f">= 50x a per-threshold pandas loop over the same thresholds: {'met' if ok_ratio else 'NOT met'} ({t_loop/t_sweep:.0f}x; "
         f"{t_loop_grid/t_grid:.0f}x on the 111-point grid). Both ways give identical curves (asserted to 1e-9). "

@@ -9,7 +9,7 @@ from corea.guarantee import split_study, study_summary, public_pairs
 N_SPLITS, MAX_DROP, DELTA = 500, 0.02, 0.1
 
 def synthetic(n, seed=0, slm_acc=0.7, llm_acc=0.8, noise=0.25, runs=1, ratio=32 / 7, signal=True):
-    "Synthetic cache rows (as in nbs/07a_guarantee.ipynb); signal=False: a confidence unrelated to correctness."
+    "Synthetic cache rows (as in nbs/08c_guarantee.ipynb); signal=False: a confidence unrelated to correctness."
     r = np.random.default_rng(seed)
     hard = np.repeat(r.random(n), runs)
     s = r.random(n * runs) < np.clip(slm_acc + 0.6 * (0.5 - hard), 0, 1)

@@ -14,7 +14,7 @@ import argparse, os, platform, statistics, time
 from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
-from corea import cascade
+from corea.tables import systems_table
 from corea.widgets import synthetic_cache, ThresholdExplorer, pareto_figure, threshold_figure, reliability_figure, table_html
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ def main():
     c = ex.curves(); pv = ex._view_pairs()
     rebuild = [timed(lambda p=p: (go.FigureWidget(pareto_figure(c, p)) if live == 'FigureWidget' else pareto_figure(c, p),
                                   threshold_figure(c, p), reliability_figure(pv),
-                                  table_html(cascade.systems_table(ex._dataset_pairs(), threshold=p, n_boot=0))))
+                                  table_html(systems_table(ex._dataset_pairs(), threshold=p, n_boot=0))))
                for p in positions[::10]]
     med, mx = statistics.median(moves), max(moves)
     ok = 'within' if mx <= 0.050 else 'OVER'
@@ -68,7 +68,7 @@ def main():
         f'| cost parameter change (recompute curves, redraw) | {1000 * t_cost:.0f} ms |', '',
         f'Slider moves are {ok} the 50 ms budget (max {1000 * mx:.1f} ms) and {statistics.median(rebuild) / med:.0f}x faster '
         'than rebuilding the figures, because every curve is precomputed and a move only sets the markers, the three '
-        'threshold lines and the table (`corea.cascade.systems_table` on arrays prepared once per dataset and prices).', '']
+        'threshold lines and the table (`corea.tables.systems_table` on arrays prepared once per dataset and prices).', '']
     out = ROOT/'bench'/'results'/'widgets.md'
     out.parent.mkdir(parents=True, exist_ok=True); out.write_text('\n'.join(lines))
     print('\n'.join(lines)); print(f'wrote {out}')

@@ -71,7 +71,6 @@ def _path_arg(kind: str):
 _count = _typed(int, lambda v: v >= 1, 'a whole number >= 1')
 _nonneg = _typed(float, lambda v: math.isfinite(v) and v >= 0, 'a finite number >= 0')
 _positive = _typed(float, lambda v: math.isfinite(v) and v > 0, 'a finite number > 0')
-_threshold = _typed(float, lambda v: 0 <= v <= 1.1, 'a threshold in [0, 1.1]')      # NaN fails both comparisons
 _nonneg_int = _typed(int, lambda v: v >= 0, 'a whole number >= 0')
 
 class _Parser(argparse.ArgumentParser):
@@ -120,20 +119,19 @@ def _probe_scores(rows: pd.DataFrame, path: str, cache: str | None) -> np.ndarra
 # %% ../nbs/12_cli.ipynb #70f7228f
 def confidence_sources(df: pd.DataFrame, specs: list[str] | None, cache: str | None = None):
     "The sources, the rows (with probe columns added) and the router predictions that `--confidence` asks for."
-    from corea import cascade
-    specs = specs or cascade.available_sources(df)
+    from corea.pairs import CONFIDENCE_SOURCES, available_sources, source_confidence, source_forms
+    specs = specs or available_sources(df)
     sources, router = [], None
     for spec in specs:
         kind, _, path = spec.partition(':')
-        if kind in cascade.CONFIDENCE_SOURCES and not path:
-            if not np.isfinite(cascade.source_confidence(df, kind)).any():
-                raise CLIError(f"the cache has no {kind} confidences (its column is missing or empty): "
-                               f"use --confidence {' or '.join(cascade.available_sources(df))}")
-            sources.append(kind)
-        elif kind == 'probe' and path: df, _ = df.assign(probe=_probe_scores(df, path, cache)), sources.append('probe')
-        elif kind == 'router' and path: router = _read_table_file(path)
-        else: raise CLIError(f"--confidence {spec!r}: use {', '.join(cascade.CONFIDENCE_SOURCES)}, probe:PATH "
-                             "or router:PATH")
+        s = CONFIDENCE_SOURCES.get(kind)
+        if s is None or bool(path) != bool(s.path): raise CLIError(f"--confidence {spec!r}: use {source_forms()}")
+        if kind == 'probe': df, _ = df.assign(probe=_probe_scores(df, path, cache)), sources.append('probe')
+        elif kind == 'router': router = _read_table_file(path)
+        elif not np.isfinite(source_confidence(df, kind)).any():
+            raise CLIError(f"the cache has no {kind} confidences (its column is missing or empty): "
+                           f"use --confidence {' or '.join(available_sources(df))}")
+        else: sources.append(kind)
     return sources, df, router
 
 # %% ../nbs/12_cli.ipynb #713161ae
@@ -146,12 +144,15 @@ def _only_datasets(df: pd.DataFrame, datasets: list[str] | None) -> pd.DataFrame
 
 def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str | None = None) -> dict:
     "Pairs, systems and calibration tables, header and what the LLM is, for the table options in `a` (argparse)."
-    from corea import cascade
+    from corea.costs import resolve_param_ratio
+    from corea.pairs import pairs_from_cache
+    from corea.thresholds import parse_threshold
+    from corea.tables import ablation_table, calibration_table, systems_table
     df = _only_datasets(df, a.dataset)
     paper = (manifest or {}).get('systems') == 'paper' and not a.confidence      # a `corea reproduce` evaluation
     llm, how = pick_llm(df, a.llm or (manifest['roles']['llm']['model'] if paper else None))
     if paper and a.llm is None: how = "the cache manifest's LLM role"
-    ratio, why = cascade.resolve_param_ratio(llm, a.param_ratio, manifest)
+    ratio, why = resolve_param_ratio(llm, a.param_ratio, manifest)
     if paper:
         from corea.reproduce import paper_pairs, read_router
         router = read_router(cache) if cache else None
@@ -159,19 +160,18 @@ def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str
         sources, router = ["the paper's systems (verbalized; AvgProb, Probe and Router for RLVR-SLM)"], None
     else:
         sources, df, router = confidence_sources(df, a.confidence, cache)
-        pairs = cascade.pairs_from_cache(df, llm, sources, router, ratio, a.output_weight)
+        pairs = pairs_from_cache(df, llm, sources, router, ratio, a.output_weight)
     groups = dict(parse_group(g) for g in a.group or [])
-    rule = cascade.parse_threshold(a.threshold or 'paper')
-    table = cascade.systems_table(pairs, groups, rule, n_boot=a.n_boot, seed=a.seed)
-    calibration = cascade.calibration_table(pairs, groups)
-    paper = a.threshold in (None, 'paper')
-    how_tau = "the paper's rule, τ = that dataset's Baseline LLM pass@1" if paper else a.threshold
+    rule = parse_threshold(a.threshold or 'paper')
+    table = systems_table(pairs, groups, rule, n_boot=a.n_boot, seed=a.seed)
+    calibration = calibration_table(pairs, groups)
+    how_tau = "the paper's rule, τ = that dataset's Baseline LLM pass@1" if rule.name == 'paper' else rule.label
     header = (f"LLM: {llm} ({how})\nLLM cost = {ratio:.3g} x (n_in + {a.output_weight:g} n_out) ({why})\n"
               f"confidence sources: {', '.join(sources + (['router'] if router is not None else []))}; "
               f"threshold: {how_tau}; a missing confidence always defers")
     ablation = None
     if getattr(a, 'ablation', False):                  # Tables 3-4: one row per system (training reward, rollouts)
-        ablation = cascade.ablation_table({n: p for n, p in pairs.groupby('system', sort=False)}, groups, rule)
+        ablation = ablation_table({n: p for n, p in pairs.groupby('system', sort=False)}, groups, rule)
     role = ((manifest or {}).get('roles') or {}).get('llm') or {}
     about = f"{llm} ({role['how']})" if role.get('how') and role.get('model') == llm else f'{llm} ({how})'
     return dict(pairs=pairs, table=table, calibration=calibration, ablation=ablation, header=header, threshold=rule,
@@ -186,17 +186,17 @@ def _notes(title: str, notes: list[str]) -> str:
 
 def print_tables(t: dict, markdown: bool = False):
     "Print the header, the systems table (Table 1 layout) and the calibration table (Table 2 layout), with footnotes."
-    from corea import cascade
+    from corea.tables import calibration_text, format_table, markdown_table
     from corea.widgets import calibration_notes, table_notes
     print(t['header'] + '\n')
-    print(cascade.markdown_table(t['table']) if markdown else cascade.format_table(t['table']))
+    print(markdown_table(t['table']) if markdown else format_table(t['table']))
     print(_notes('Table 1 notes:', table_notes(t['table'])))
     print('\nCalibration of the SLM systems (Table 2 layout; mean ± std over runs):')
-    print(cascade.markdown_table(t['calibration']) if markdown else cascade.calibration_text(t['calibration']))
+    print(markdown_table(t['calibration']) if markdown else calibration_text(t['calibration']))
     print(_notes('Table 2 notes:', calibration_notes(t['calibration'])))
     if t.get('ablation') is not None:
         print('\nAblation (Tables 3-4 layout; one row per system):')
-        print(cascade.markdown_table(t['ablation']) if markdown else t['ablation'].round(3).to_string(index=False))
+        print(markdown_table(t['ablation']) if markdown else t['ablation'].round(3).to_string(index=False))
 
 # %% ../nbs/12_cli.ipynb #dbfea22a
 _EPILOG_DEMO = """example:
@@ -217,7 +217,7 @@ _EPILOG_TABLE = """examples:
 CSV columns (one row per dataset or group, and system): group, system, kind, threshold, pass_at_1, llm_share,
 slm_cost, router_cost, llm_cost, avg_cost, d_pass_at_1, d_cost_pct, pass_at_1_lo, pass_at_1_hi, avg_cost_lo,
 avg_cost_hi, n_questions, n_runs (fractions, costs in SLM input tokens, d_cost_pct in percent; see
-corea.cascade)
+corea.tables)
 """
 _EPILOG_GEN = """example (CPU, the embedded SmolLM2-135M-Instruct, 20 arithmetic questions, 3 samples each):
   corea generate --dataset arithmetic --n 20 --samples 3 --out runs/arith_cache
@@ -233,7 +233,7 @@ _EPILOG_TRAIN = """examples:
 # %% ../nbs/12_cli.ipynb #57136d16
 def _add_table_options(p):
     "The options every table command shares."
-    from corea.cascade import OUTPUT_WEIGHT
+    from corea.costs import OUTPUT_WEIGHT
     p.add_argument('--llm', help='model name of the LLM in the cache (default: the model without confidences)')
     p.add_argument('--dataset', action='append', help='only this dataset (repeatable; default: all in the cache)')
     p.add_argument('--group', action='append', metavar='NAME=DS1,DS2',
@@ -241,9 +241,10 @@ def _add_table_options(p):
     p.add_argument('--threshold', help="τ: a number in [0, 1.1], or a rule: paper (default: τ = the dataset's LLM "
                    "pass@1), drop:MAX_DROP, budget:COST, share:MAX_LLM_SHARE, "
                    "guaranteed:MAX_DROP,DELTA (Learn-then-Test, corea.guarantee)")
+    from corea.pairs import source_forms
     p.add_argument('--confidence', action='append', metavar='SOURCE',
-                   help='a confidence source, each a system (repeatable): verbalized, avgprob, avgprob_geometric, '
-                        'probe:PATH, router:PREDICTIONS (default: the sources the cache has)')
+                   help=f"a confidence source, each a system (repeatable): {source_forms(', ', ', ')} "
+                        "(default: the sources the cache has)")
     p.add_argument('--param-ratio', type=_positive, help="N_LLM / N_SLM, the LLM cost multiplier (default: from the cache "
                    "manifest, else the paper's 32/7)")
     p.add_argument('--output-weight', type=_nonneg, default=OUTPUT_WEIGHT,

@@ -8,15 +8,16 @@ import json, math, re
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Iterable
+from .pairs import CONFIDENCE_SOURCES
 
 import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['ROUTER_INSTRUCTION', 'ROUTER_SFT_DEFAULTS', 'SOURCE_NAMES', 'check_scores', 'ConfidenceSource', 'Verbalized',
-           'mean_token_prob', 'geometric_mean_prob', 'AvgProb', 'ProbeConfig', 'Probe', 'router_prompt',
-           'format_probability', 'router_targets', 'router_sft_dataset', 'parse_router_output', 'router_sft_config',
-           'train_router', 'Router', 'router_scores', 'add_confidence', 'as_system', 'as_systems', 'get_source']
+__all__ = ['ROUTER_INSTRUCTION', 'ROUTER_SFT_DEFAULTS', 'check_scores', 'ConfidenceSource', 'Verbalized', 'mean_token_prob',
+           'geometric_mean_prob', 'AvgProb', 'ProbeConfig', 'Probe', 'router_prompt', 'format_probability',
+           'router_targets', 'router_sft_dataset', 'parse_router_output', 'router_sft_config', 'train_router', 'Router',
+           'router_scores', 'add_confidence', 'as_system', 'as_systems', 'get_source']
 
 # %% ../nbs/09_confidence.ipynb #8eeee053
 def check_scores(scores, n: int, name: str = 'source') -> np.ndarray:
@@ -410,8 +411,6 @@ def as_systems(rows: pd.DataFrame, sources: dict, costs: pd.DataFrame | None = N
     return pd.concat([as_system(rows, src, method=name, costs=costs if isinstance(src, Router) else None, **inputs) for name, src in sources.items()],
                      ignore_index=True)
 
-SOURCE_NAMES = ('verbalized', 'avgprob', 'avgprob_geometric', 'probe', 'router')
-
 def get_source(name: str, path: str | Path | None = None, **kwargs) -> ConfidenceSource:
     "A source by name: 'verbalized', 'avgprob', 'avgprob_geometric', or 'probe' / 'router' loaded from `path`."
     if name == 'verbalized': return Verbalized(**kwargs)
@@ -419,4 +418,4 @@ def get_source(name: str, path: str | Path | None = None, **kwargs) -> Confidenc
     if name in ('probe', 'router'):
         if path is None: raise ValueError(f"{name}: pass path=... (a folder saved by Probe.save, or a router trained by train_router).")
         return Probe.load(path) if name == 'probe' else Router(path, **kwargs)
-    raise ValueError(f"unknown confidence source {name!r}: use one of {list(SOURCE_NAMES)}.")
+    raise ValueError(f"unknown confidence source {name!r}: use one of {list(CONFIDENCE_SOURCES)}.")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .cache import GenerationCache, read_cache
-from .cascade import PAPER_PARAM_RATIO
+from .costs import PAPER_PARAM_RATIO
 from .data import make_arithmetic_questions, validate_benchmark
 from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, resolve_model
 
@@ -504,7 +504,8 @@ def eval_sets_names(cfg: ReproduceConfig) -> list[str]:
 def paper_pairs(rows: pd.DataFrame, llm: str, slms: Sequence[str], router: pd.DataFrame | None = None,
                 param_ratio: float = 1.0, output_weight: float | None = None) -> pd.DataFrame:
     "The pairs of the paper's cascades from cache rows: verbalized for every SLM; AvgProb, Probe, Router for RLVR-SLM."
-    from corea.cascade import OUTPUT_WEIGHT, pairs_from_cache
+    from corea.costs import OUTPUT_WEIGHT
+    from corea.pairs import pairs_from_cache
     kw = dict(param_ratio=param_ratio, output_weight=OUTPUT_WEIGHT if output_weight is None else output_weight)
     blocks = [pairs_from_cache(rows, llm, ['verbalized'], slms=list(slms), **kw)]
     if 'RLVR-SLM' in slms:
@@ -529,16 +530,17 @@ def experiment_pairs(cfg: ReproduceConfig, rows: pd.DataFrame, param_ratio: floa
 
 # %% ../nbs/15_reproduce.ipynb #e337ec08
 def cheapest_within(pairs: pd.DataFrame, system: str, max_drop: float = 0.02) -> dict:
-    "The cheapest threshold of `system` within `max_drop` of the LLM's pass@1, and its saving against the LLM."
-    from corea.cascade import baseline_outcomes, pairs_curve
+    "The threshold of rule `drop:max_drop` (corea.thresholds) for `system`, its pass@1 and its saving against the LLM."
+    from corea.pairs import pairs_curve
+    from corea.tables import baseline_outcomes
+    from corea.thresholds import parse_threshold
     p = pairs[pairs.system == system]
     llm = baseline_outcomes(p, 'llm')
     llm_acc, llm_cost = float(llm.correct.mean()), float(llm.llm_cost.mean())
-    c = pairs_curve(p)
-    ok = c[c.pass_at_1 >= llm_acc - max_drop - 1e-12]
-    best = ok.loc[ok.avg_cost.idxmin()]
-    return dict(threshold=float(best.threshold), pass_at_1=float(best.pass_at_1), llm_pass_at_1=llm_acc,
-                saving_pct=100 * (1 - float(best.avg_cost) / llm_cost))
+    tau = parse_threshold(f'drop:{max_drop}').choose(p)
+    at = pairs_curve(p, [tau]).iloc[0]
+    return dict(threshold=tau, pass_at_1=float(at.pass_at_1), llm_pass_at_1=llm_acc,
+                saving_pct=100 * (1 - float(at.avg_cost) / llm_cost))
 
 def goals(cal: pd.DataFrame, pairs: pd.DataFrame, group: str = 'arithmetic') -> pd.DataFrame:
     "The issue's goals, measured: one row per goal with the value, the target and whether it is met."
@@ -584,7 +586,8 @@ def calibration_log(cfg: ReproduceConfig) -> pd.DataFrame:
 # %% ../nbs/15_reproduce.ipynb #7f58c3c5
 def stage_tables(cfg: ReproduceConfig) -> dict:
     "Write Table 1 (at each cost ratio), Table 2, the goals, the Figure 2 curves and the Figure 3 logs to results/."
-    from corea.cascade import calibration_table, markdown_table, pairs_curve, systems_table
+    from corea.pairs import pairs_curve
+    from corea.tables import calibration_table, markdown_table, systems_table
     out = cfg.run_dir/'results'
     out.mkdir(parents=True, exist_ok=True)
     what = 'a real model' if cfg.llm_model else 'a stand-in system built from RLVR-SLM, not a second model'

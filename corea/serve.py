@@ -18,9 +18,8 @@ __all__ = ['LATENCY_BUCKETS', 'MAX_BODY_BYTES', 'SERVE_READY', 'slm_messages', '
 
 # %% ../nbs/11a_serve.ipynb #ce112805
 from .parsing import COREA_INSTRUCTION, parse_response
-from .cascade import slm_cost, llm_cost, OUTPUT_WEIGHT, PAPER_PARAM_RATIO
+from .costs import ALL_TO_LLM, OUTPUT_WEIGHT, PAPER_PARAM_RATIO, llm_cost, slm_cost
 from .client import OpenAIClient, OpenAIError
-
 from .procs import start_child
 from .protocol import RequestError, error_json, parse_cascade_request, parse_json_body, response_text
 
@@ -223,8 +222,9 @@ class ServeConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if not (0 <= self.threshold <= 1.1):
-            raise ValueError(f"threshold={self.threshold}: use a value in [0, 1.1] (1.1: everything to the LLM).")
+        if not (0 <= self.threshold <= ALL_TO_LLM):
+            raise ValueError(f"threshold={self.threshold}: use a value in [0, {ALL_TO_LLM}] "
+                             f"({ALL_TO_LLM}: everything to the LLM).")
         if not self.param_ratio > 0:
             raise ValueError(f"param_ratio={self.param_ratio}: N_LLM / N_SLM must be positive.")
         for k in ('slm_timeout', 'llm_timeout'):
@@ -470,10 +470,12 @@ def _one_dataset(df, path, dataset: str | None):
 
 def threshold_from_cache(path, rule: str = 'paper', param_ratio: float = PAPER_PARAM_RATIO, slm: str | None = None,
                          dataset: str | None = None) -> tuple[float, str]:
-    "(threshold, how it was found) for one SLM (`slm`, or the only one) and the LLM of a generation cache."
+    "(threshold, how it was found) by `rule` (corea.thresholds' grammar) for one SLM and the LLM of a generation cache."
     from corea.cache import read_cache
-    from corea.cascade import llm_own_rows, llm_pass_at_1, pairs_from_cache
+    from corea.pairs import pairs_from_cache
+    from corea.thresholds import parse_threshold
 
+    rule = parse_threshold(rule)
     df = _one_dataset(read_cache(path), path, dataset)
     no_conf = sorted(m for m, g in df.groupby('model') if g.confidence.isna().all())
     if len(no_conf) != 1:
@@ -482,35 +484,9 @@ def threshold_from_cache(path, rule: str = 'paper', param_ratio: float = PAPER_P
     if pairs.system.nunique() != 1:
         raise ValueError(f"{path}: {pairs.system.nunique()} SLM systems ({', '.join(pairs.system.unique())}); "
                          "pass --threshold-slm with the model to deploy.")
-    if rule == 'paper':
-        return (
-            llm_pass_at_1(pairs),
-            f"the paper's rule on {path}: the LLM's pass@1 over {pairs.question_id.nunique()} questions",
-        )
-    if not rule.startswith('guaranteed:'):
-        raise ValueError(
-            f"threshold rule {rule!r}: use 'paper' or 'guaranteed:MAX_DROP,DELTA' (e.g. guaranteed:0.02,0.1)."
-        )
-    try:
-        max_drop, delta = (float(x) for x in rule.split(':', 1)[1].split(','))
-    except ValueError:
-        raise ValueError(
-            f"threshold rule {rule!r}: write guaranteed:MAX_DROP,DELTA with two numbers, e.g. guaranteed:0.02,0.1."
-        ) from None
-    from corea.guarantee import certify_threshold
-
-    c = certify_threshold(
-        pairs.confidence,
-        pairs.slm_correct,
-        pairs.llm_correct,
-        pairs.slm_cost,
-        pairs.llm_cost,
-        max_drop,
-        delta,
-        questions=pairs.question_id,
-        llm_own=llm_own_rows(pairs),
-    )
-    return c.threshold, f"guaranteed on {path}: {c.reason}"
+    tau, how = rule.choose(pairs, why=True)
+    who = "the paper's rule" if rule.name == 'paper' else rule.label
+    return tau, f"{who} on {path}: {how}"
 
 # %% ../nbs/11a_serve.ipynb #2bd96740
 def _threshold_flags(ap) -> None:
