@@ -33,13 +33,15 @@ def correctness_reward(correct: Sequence[bool]) -> np.ndarray:
     return np.asarray(correct, dtype=bool).astype(float)
 
 def format_reward(has_answer: Sequence[bool], confidence_ok: Sequence[bool], language_ok: Sequence[bool]) -> np.ndarray:
-    "r_f(i): mean of the three format checks (boxed answer, confidence in [0,1], language consistency) (METHOD §3, format)."
+    "r_f(i): mean of three format checks (boxed answer, confidence in [0,1], language consistency) (METHOD §3, format)."
     _same_len(has_answer=has_answer, confidence_ok=confidence_ok, language_ok=language_ok)
-    return (np.asarray(has_answer, bool).astype(float) + np.asarray(confidence_ok, bool) + np.asarray(language_ok, bool)) / 3
+    return (np.asarray(has_answer, bool).astype(float) + np.asarray(confidence_ok, bool) +
+            np.asarray(language_ok, bool)) / 3
 
 def group_accuracy(correct: Sequence[bool], group: Sequence) -> np.ndarray:
     "p_hat = (1/G) sum_j r_c(j) over each rollout's group, returned per rollout (Eq. 6)."
-    c = np.asarray(correct, dtype=float); _same_len(correct=c, group=group)
+    c = np.asarray(correct, dtype=float)
+    _same_len(correct=c, group=group)
     _, inv = np.unique(np.asarray(group, dtype=object).astype(str), return_inverse=True)
     return (np.bincount(inv, weights=c) / np.bincount(inv))[inv]
 
@@ -51,18 +53,21 @@ def _missing(r, c):
 
 def l1_confidence_reward(confidence: Sequence[float], p: Sequence[float]) -> np.ndarray:
     "r = -|c - p| (Eq. 3, L1); NaN confidence -> -1."
-    c, p = _arr(confidence, 'confidence'), _arr(p, 'p'); _same_len(confidence=c, p=p)
+    c, p = _arr(confidence, 'confidence'), _arr(p, 'p')
+    _same_len(confidence=c, p=p)
     return _missing(-np.abs(c - p), c)
 
 def l2_confidence_reward(confidence: Sequence[float], p: Sequence[float]) -> np.ndarray:
     "r = -(c - p)^2 (Eq. 4, L2); NaN confidence -> -1."
-    c, p = _arr(confidence, 'confidence'), _arr(p, 'p'); _same_len(confidence=c, p=p)
+    c, p = _arr(confidence, 'confidence'), _arr(p, 'p')
+    _same_len(confidence=c, p=p)
     return _missing(-(c - p) ** 2, c)
 
 def kl_confidence_reward(confidence: Sequence[float], p: Sequence[float], eps: float = 0.01) -> np.ndarray:
     "r = (p log c + (1-p) log(1-c)) / |log eps| with c clipped to [eps, 1-eps], in [-1, 0] (Eq. 5, KL); NaN -> -1."
     if not 0 < eps < 0.5: raise ValueError(f"eps={eps}: give 0 < eps < 0.5 (default 0.01).")
-    c, p = _arr(confidence, 'confidence'), _arr(p, 'p'); _same_len(confidence=c, p=p)
+    c, p = _arr(confidence, 'confidence'), _arr(p, 'p')
+    _same_len(confidence=c, p=p)
     cc = np.clip(np.nan_to_num(c, nan=0.5, posinf=1.0, neginf=0.0), eps, 1 - eps)
     return _missing((p * np.log(cc) + (1 - p) * np.log1p(-cc)) / abs(np.log(eps)), c)
 
@@ -87,18 +92,23 @@ CONFIDENCE_KINDS = GROUP_KINDS + SAMPLE_KINDS
 
 def confidence_reward(kind: str, confidence: Sequence[float], correct: Sequence[bool], group: Sequence | None = None,
                       eps: float = 0.01) -> np.ndarray:
-    "The confidence reward `kind` (one of CONFIDENCE_KINDS) per rollout; group-level kinds use p_hat over `group` (Eq. 2-6)."
-    if kind not in CONFIDENCE_KINDS: raise ValueError(f"confidence_reward: unknown kind {kind!r}; use one of {CONFIDENCE_KINDS}.")
-    c = _arr(confidence, 'confidence'); _same_len(confidence=c, correct=correct)
+    "Confidence reward `kind` (in CONFIDENCE_KINDS) per rollout; group-level kinds use p_hat over `group` (Eq. 2-6)."
+    if kind not in CONFIDENCE_KINDS:
+        raise ValueError(f"confidence_reward: unknown kind {kind!r}; use one of {CONFIDENCE_KINDS}.")
+    c = _arr(confidence, 'confidence')
+    _same_len(confidence=c, correct=correct)
     if kind in SAMPLE_KINDS:
-        return {'sample_l1': sample_l1_reward, 'brier': brier_reward}.get(kind, lambda c, r: sample_kl_reward(c, r, eps))(c, correct)
-    if group is None: raise ValueError(f"confidence_reward: kind {kind!r} is group-level; pass group= (one prompt id per rollout).")
+        sample_rewards = {'sample_l1': sample_l1_reward, 'brier': brier_reward}
+        return sample_rewards.get(kind, lambda c, r: sample_kl_reward(c, r, eps))(c, correct)
+    if group is None:
+        raise ValueError(f"confidence_reward: kind {kind!r} is group-level; pass group= (one prompt id per rollout).")
     p = group_accuracy(correct, group)
-    return {'l1': l1_confidence_reward, 'l2': l2_confidence_reward}.get(kind, lambda c, p: kl_confidence_reward(c, p, eps))(c, p)
+    group_rewards = {'l1': l1_confidence_reward, 'l2': l2_confidence_reward}
+    return group_rewards.get(kind, lambda c, p: kl_confidence_reward(c, p, eps))(c, p)
 
-def group_confidence_rewards(confidence: Sequence[float], correct: Sequence[bool], prompt_ids: Sequence, kind: str = 'l1',
-                             eps: float = 0.01) -> np.ndarray:
-    "Exact group-level confidence rewards on GATHERED arrays (all G rollouts of each prompt present), for a GRPO trainer."
+def group_confidence_rewards(confidence: Sequence[float], correct: Sequence[bool], prompt_ids: Sequence,
+                             kind: str = 'l1', eps: float = 0.01) -> np.ndarray:
+    "Exact group-level confidence rewards on GATHERED arrays (all G rollouts of each prompt present), for GRPO."
     return confidence_reward(kind, confidence, correct, group=prompt_ids, eps=eps)
 
 # %% ../nbs/03_rewards.ipynb #59db6230
@@ -114,17 +124,20 @@ class RewardConfig:
 
     def __post_init__(self):
         if self.confidence_kind is not None and self.confidence_kind not in CONFIDENCE_KINDS:
-            raise ValueError(f"RewardConfig: confidence_kind {self.confidence_kind!r}; use one of {CONFIDENCE_KINDS} or None (RLVR).")
+            raise ValueError(f"RewardConfig: confidence_kind {self.confidence_kind!r}; use one of {CONFIDENCE_KINDS} "
+                             f"or None (RLVR).")
 
 def _content_text(content) -> str:
-    "Text of a message's content: a string, or a list of parts (`{'type': 'text', 'text': ...}` or strings); other parts add nothing."
+    "Text of a message's content: a string, or parts (`{'type': 'text', 'text': ...}` or strings); others add nothing."
     if isinstance(content, str): return content
     if isinstance(content, (list, tuple)):
-        return ''.join(p if isinstance(p, str) else p.get('text') if isinstance(p, dict) and isinstance(p.get('text'), str) else '' for p in content)
+        return ''.join(p if isinstance(p, str)
+                       else p.get('text') if isinstance(p, dict) and isinstance(p.get('text'), str) else ''
+                       for p in content)
     return ''
 
 def completion_text(completion) -> str:
-    "The text of a completion: a string, or the last message's content (text or a list of parts) of a chat list; '' for anything else."
+    "A completion's text: a string, or the last message's content (text or parts) of a chat list; '' for anything else."
     if isinstance(completion, str): return completion
     if isinstance(completion, dict): return _content_text(completion.get('content'))
     if isinstance(completion, (list, tuple)) and completion: return completion_text(completion[-1])
@@ -132,7 +145,9 @@ def completion_text(completion) -> str:
 
 def _question(prompt) -> str:
     if prompt is None: return ''
-    if isinstance(prompt, (list, tuple)): return ' '.join(_content_text(m.get('content')) for m in prompt if isinstance(m, dict) and m.get('role') == 'user')
+    if isinstance(prompt, (list, tuple)):
+        return ' '.join(_content_text(m.get('content'))
+                        for m in prompt if isinstance(m, dict) and m.get('role') == 'user')
     return str(prompt)
 
 def total_reward(r_correct, r_format, r_confidence, config: RewardConfig = RewardConfig()) -> np.ndarray:
@@ -150,15 +165,17 @@ def _gold_text(a) -> str | None:
 
 def _malformed(completion, gold, kind) -> str | None:
     "Why an item cannot be scored (its completion is not text, its gold or kind unusable), else None."
-    if not (isinstance(completion, (str, list, tuple, dict))): return f'completion is {type(completion).__name__}, not text'
+    if not (isinstance(completion, (str, list, tuple, dict))):
+        return f'completion is {type(completion).__name__}, not text'
     if kind not in ('math', 'choice'): return f'kind {kind!r} is not math or choice'
     if gold is None: return 'gold answer missing or empty'
     if kind == 'choice' and normalize_choice(gold) is None: return f'choice gold {gold!r} names no option letter'
     return None
 
-def score_completions(completions: Sequence, answers: Sequence[str], kinds: str | Sequence[str] = 'math', groups: Sequence | None = None,
-                      prompts: Sequence | None = None, config: RewardConfig = RewardConfig(), n_workers: int | None = None) -> pd.DataFrame:
-    "Every reward component per rollout: parse, grade (bounded time), format, confidence, total (METHOD §3); never raises on an item."
+def score_completions(completions: Sequence, answers: Sequence[str], kinds: str | Sequence[str] = 'math',
+                      groups: Sequence | None = None, prompts: Sequence | None = None,
+                      config: RewardConfig = RewardConfig(), n_workers: int | None = None) -> pd.DataFrame:
+    "Every reward component per rollout: parse, grade (bounded), format, confidence, total (METHOD §3); never raises."
     completions = list(completions)
     texts = [completion_text(c) for c in completions]
     _same_len(completions=texts, answers=answers)
@@ -166,7 +183,8 @@ def score_completions(completions: Sequence, answers: Sequence[str], kinds: str 
     _same_len(completions=texts, groups=groups)
     prompts = [None] * len(texts) if prompts is None else list(prompts)
     _same_len(completions=texts, prompts=prompts)
-    kinds = [kinds] * len(texts) if isinstance(kinds, str) or kinds is None else ['math' if k is None else k for k in kinds]
+    one_kind = isinstance(kinds, str) or kinds is None
+    kinds = [kinds] * len(texts) if one_kind else ['math' if k is None else k for k in kinds]
     _same_len(completions=texts, kinds=kinds)
     golds = [_gold_text(a) for a in answers]
     why = [_malformed(c, g, k) for c, g, k in zip(completions, golds, kinds)]
@@ -180,25 +198,28 @@ def score_completions(completions: Sequence, answers: Sequence[str], kinds: str 
         correct[idx], status[idx] = c_ok, s_ok
     conf = np.array([np.nan if p.confidence is None else p.confidence for p in parsed])
     lang = [language_consistent(_question(q), t) if q is not None else True for q, t in zip(prompts, texts)]
-    df = pd.DataFrame(dict(group=list(groups), answer=[p.answer for p in parsed], confidence=conf, correct=correct, grade_status=status,
-                           answer_reason=[p.answer_reason for p in parsed], confidence_reason=[p.confidence_reason for p in parsed],
-                           language_ok=lang, malformed=why))
+    df = pd.DataFrame(dict(group=list(groups), answer=[p.answer for p in parsed], confidence=conf, correct=correct,
+                           grade_status=status, answer_reason=[p.answer_reason for p in parsed],
+                           confidence_reason=[p.confidence_reason for p in parsed], language_ok=lang, malformed=why))
     df['r_correct'] = correctness_reward(correct)
-    df['r_format'] = np.where(ok, format_reward(df.answer.notna(), ~np.isnan(conf), lang), 0.0)     # malformed: format 0, correctness 0
+    # malformed: format 0, correctness 0
+    df['r_format'] = np.where(ok, format_reward(df.answer.notna(), ~np.isnan(conf), lang), 0.0)
     df['p_hat'] = group_accuracy(correct, groups)
     kind = config.confidence_kind
     df['r_confidence'] = confidence_reward(kind, conf, correct, group=groups, eps=config.eps) if kind else 0.0
     df['reward'] = total_reward(df.r_correct, df.r_format, df.r_confidence, config)
     if not all(ok):
         first = next(w for w in why if w is not None)
-        warnings.warn(f"score_completions: {len(ok) - sum(ok)} of {len(ok)} items are malformed (first: {first}); they score 0 "
-                      f"for correctness and format (column `malformed` says why).")
+        warnings.warn(f"score_completions: {len(ok) - sum(ok)} of {len(ok)} items are malformed (first: {first}); "
+                      f"they score 0 for correctness and format (column `malformed` says why).")
     return df
 
 # %% ../nbs/03_rewards.ipynb #b77c560c
 def _score_kwargs(prompts, completions, kwargs, config):
-    if 'answer' not in kwargs: raise ValueError("reward: the dataset needs an 'answer' column (TRL passes it as answer=[...]).")
-    return score_completions(completions, kwargs['answer'], kwargs.get('kind') or 'math', prompts=prompts, config=config)
+    if 'answer' not in kwargs:
+        raise ValueError("reward: the dataset needs an 'answer' column (TRL passes it as answer=[...]).")
+    return score_completions(completions, kwargs['answer'], kwargs.get('kind') or 'math', prompts=prompts,
+                             config=config)
 
 def _log(kwargs, df, cols):
     log = kwargs.get('log_metric')
@@ -207,12 +228,15 @@ def _log(kwargs, df, cols):
         log('rewards/malformed', float(df['malformed'].notna().sum()))
 
 def make_reward_func(component: str, confidence_kind: str | None = None, eps: float = 0.01, timeout: float = 5.0):
-    "A TRL reward callable `(prompts, completions, **kwargs) -> list[float]` for 'correctness', 'format' or a sample-level confidence kind."
+    "TRL reward callable `(prompts, completions, **kwargs) -> list[float]`: correctness, format or a sample confidence."
     if component == 'confidence':
         if confidence_kind not in SAMPLE_KINDS:
-            raise ValueError(f"make_reward_func: confidence kind {confidence_kind!r} is not per-sample; use one of {SAMPLE_KINDS}, "
-                             f"and compute group kinds {GROUP_KINDS} after the gather with group_confidence_rewards.")
-    elif component not in ('correctness', 'format'): raise ValueError(f"make_reward_func: unknown component {component!r}; use 'correctness', 'format' or 'confidence'.")
+            raise ValueError(f"make_reward_func: confidence kind {confidence_kind!r} is not per-sample; use one of "
+                             f"{SAMPLE_KINDS}, and compute group kinds {GROUP_KINDS} after the gather with "
+                             f"group_confidence_rewards.")
+    elif component not in ('correctness', 'format'):
+        raise ValueError(f"make_reward_func: unknown component {component!r}; use 'correctness', 'format' or "
+                         f"'confidence'.")
     col = {'correctness': 'r_correct', 'format': 'r_format', 'confidence': 'r_confidence'}[component]
     config = RewardConfig(confidence_kind=confidence_kind, eps=eps, timeout=timeout)
     def reward(prompts, completions, **kwargs) -> list[float]:
@@ -220,7 +244,8 @@ def make_reward_func(component: str, confidence_kind: str | None = None, eps: fl
         _log(kwargs, df, [col])
         return df[col].astype(float).tolist()
     reward.__name__ = f'{component}_reward' if component != 'confidence' else f'{confidence_kind}_reward'
-    reward.__doc__ = f"TRL reward callable: the {col} term of each completion (dataset column `answer` required, `kind` optional)."
+    reward.__doc__ = (f"TRL reward callable: the {col} term of each completion (dataset column `answer` required, "
+                      f"`kind` optional).")
     return reward
 
 correctness_reward_func = make_reward_func('correctness')
