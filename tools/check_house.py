@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """corea's layout, checked: modules import downward (no import cycles, counting imports inside functions), no exported
-function over 50 lines, no exported line over 120 characters, no method attached to a class outside its body.
+function over 50 lines, no exported line over 120 characters (nbdev's own `__all__` line aside: it wraps
+the list at 120 characters and then puts `__all__ = ` in front), no method attached to a class outside its body.
 
     python tools/check_house.py            # one line per problem, then a summary; exit 1 if any (CI step 4)
     python tools/check_house.py --map      # the module map (package, module, what lives there) as Markdown
@@ -85,6 +86,11 @@ def attached_methods(tree: ast.Module) -> list[tuple[int, str]]:
     return out
 
 
+def nbdev_all(lines: list[str], i: int) -> bool:
+    "Is line `i` the first line of the `__all__` that nbdev writes? (It wraps the list at 120, then prefixes it.)"
+    return lines[i - 1].startswith('__all__ = [') and i > 1 and lines[i - 2] == '# %% auto #0'
+
+
 def problems() -> tuple[list[str], dict[str, set[str]]]:
     mods = modules()
     edges, found = {}, []
@@ -97,8 +103,9 @@ def problems() -> tuple[list[str], dict[str, set[str]]]:
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > MAX_FUNC:
                 found.append(f'{rel}:{n.lineno}: function {n.name} has {n.end_lineno - n.lineno + 1} lines '
                              f'(at most {MAX_FUNC}): split it')
-        for i, line in enumerate(src.splitlines(), 1):
-            if len(line) > MAX_LINE:
+        lines = src.splitlines()
+        for i, line in enumerate(lines, 1):
+            if len(line) > MAX_LINE and not nbdev_all(lines, i):
                 found.append(f'{rel}:{i}: {len(line)} characters (at most {MAX_LINE})')
         for line, what in attached_methods(tree):
             found.append(f'{rel}:{line}: {what} is attached outside its class: define it in the class body')
