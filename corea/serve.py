@@ -491,13 +491,15 @@ def threshold_from_cache(path, rule: str = 'paper', param_ratio: float = PAPER_P
 # %% ../nbs/11a_serve.ipynb #2bd96740
 def _threshold_flags(ap) -> None:
     "The threshold τ: given, or computed from a generation cache of the two models."
+    from corea.thresholds import RULE_FORMS
     t = ap.add_mutually_exclusive_group(required=True)
     t.add_argument('--threshold', type=float,
                    help='defer when the SLM confidence is below this (0-1; 1.1: always defer)')
     t.add_argument('--threshold-from', metavar='CACHE',
                    help='compute the threshold from a generation cache of the two models')
     ap.add_argument('--threshold-rule', default='paper',
-                    help="with --threshold-from: 'paper' (LLM pass@1) or 'guaranteed:MAX_DROP,DELTA'")
+                    help=f"with --threshold-from: a rule as `corea table --threshold` takes it, "
+                         f"{' | '.join(RULE_FORMS)} (default: paper, the LLM's pass@1)")
     ap.add_argument('--threshold-slm', help='with --threshold-from: the SLM model of the cache to deploy (if several)')
     ap.add_argument('--threshold-dataset', help='with --threshold-from: the dataset of the cache (if several)')
 
