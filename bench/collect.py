@@ -8,8 +8,8 @@ import platform, os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ['grading', 'rewards', 'generation', 'generation_e2e', 'vllm_cpu', 'train_step', 'miniature', 'mixed_groups', 'csqa_extraction', 'cascade', 'widgets',
-         'guarantee', 'serve', 'fuzz']
+ORDER = ['grading', 'rewards', 'generation', 'generation_e2e', 'vllm_cpu', 'train_step', 'engine_rollouts', 'miniature', 'mixed_groups', 'csqa_extraction', 'cascade', 'widgets',
+         'guarantee', 'serve', 'fuzz', 'same_numbers']
 
 def main():
     res = ROOT/'bench'/'results'

@@ -61,8 +61,10 @@ def report(chunks: list[dict]) -> str:
     med = {a: statistics.median([h['step_time'] for h in steps_of(a)]) for a in ARMS if steps_of(a)}
     ups = [c['startup'] for c in chunks if c['startup'] is not None]
     lines = ['## GRPO steps: engine rollouts against transformers rollouts (issue 20)', '',
-             f'Command: `nice python bench/engine_rollouts.py` ({__doc__.split(chr(10))[0]}). Config: see the script\'s '
-             'docstring (the miniature GRPO stage, LoRA r = 8, 2 questions x G = 8, at most 96 tokens, L1).', '',
+             'Command: `nice python bench/engine_rollouts.py` (resumable: the same command goes on). Config: see the '
+             "script's docstring (the miniature GRPO stage, LoRA r = 8, 2 questions x G = 8, at most 96 tokens, L1; "
+             'arms interleaved in chunks, each chunk a fresh process resuming its checkpoint).', '',
+             f"Steps done: {', '.join(f'{a} {len(steps_of(a))}' for a in ARMS)} (of --steps, default 20).", '',
              '| chunk | arm | steps up to | wall (s) | engine start-up (s) | load average at start | at end |',
              '|---|---|---|---|---|---|---|']
     for i, c in enumerate(chunks):
