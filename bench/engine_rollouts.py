@@ -23,6 +23,7 @@ OUT = ROOT/'bench'/'results'/'engine_rollouts'
 MD = ROOT/'bench'/'results'/'engine_rollouts.md'
 DATA = ROOT/'experiments'/'miniature'/'data'
 ARMS = {'transformers': 'vllm=off', 'engine': 'vllm=cpu'}
+MARK = '<!-- notes: written by hand, kept when the report is rewritten -->'
 
 
 def overrides(model: str) -> list[str]:
@@ -113,7 +114,8 @@ def main():
                 chunks.append(run_chunk(arm, upto, a.chunk, model))
                 done.write_text(json.dumps(chunks, indent=1))
                 print(f"{arm} up to step {upto}: {chunks[-1]['wall']:.0f} s", flush=True)
-    MD.write_text(report(chunks))
+    kept = MD.read_text().partition(MARK)[2] if MD.exists() else ''
+    MD.write_text(report(chunks) + '\n' + MARK + (kept or '\n'))
     print(MD.read_text())
 
 
