@@ -4,7 +4,7 @@
 
 # %% ../nbs/09a_rollouts.ipynb #96ea6f06
 from __future__ import annotations
-import asyncio, shutil, tempfile, time
+import asyncio, shutil, time
 from pathlib import Path
 
 # %% auto #0
@@ -70,7 +70,7 @@ class EngineRollouts:
         from corea.client import SyncClient
         if lora_rank < 1: raise ValueError(
             "engine rollouts need a LoRA run (lora_r > 0): vLLM loads adapters while it runs, but a full fine-tune's "
-            "weights reach it only through TRL's NCCL weight-sync, which needs GPUs; use rollouts=transformers.")
+            "weights reach it only through TRL's NCCL weight-sync, which needs GPUs; use vllm='off' (transformers).")
         self.tokenizer, self.synced_step, self.syncs = tokenizer, None, []
         self.sampling = dict(max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k)
         t0 = time.monotonic()
@@ -78,16 +78,14 @@ class EngineRollouts:
                                      max_model_len=max_model_len, startup_timeout=startup_timeout,
                                      extra=lora_server_args(lora_rank), env=LORA_ENV)
         self.startup_seconds = time.monotonic() - t0
-        owned = self.server.child.owned          # the engine's temp folder: procs removes it even if corea is killed
-        self.adapters = Path(owned)/'adapters' if owned else Path(tempfile.mkdtemp(prefix='corea-policy-'))
-        self.adapters.mkdir(exist_ok=True)
+        self.adapters = self.server.child.owned/'adapters'   # in the engine's temp folder: it goes with the engine
+        self.adapters.mkdir()
         self.client = SyncClient(self.server.base_url, api_key_env=None, max_concurrency=64, logprobs=False)
 
     def close(self) -> None:
-        "Stop the server and remove the saved adapters."
+        "Stop the server; its temp folder, the saved adapters with it, goes with it."
         self.client.close()
         self.server.stop()
-        shutil.rmtree(self.adapters, ignore_errors=True)
 
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
