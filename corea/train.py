@@ -354,7 +354,7 @@ def training_data(cfg: TrainConfig, pool: pd.DataFrame | None = None) -> tuple[p
             tr = deepmath_splits(without_questions(pool, held_out), cfg.n_train, 0, cfg.data_seed)[0]
     elif src == 'arithmetic':
         qs = make_arithmetic_questions(cfg.n_train + cfg.n_eval, seed=cfg.data_seed,
-                                       levels=(2, 3, 4, 5) if cfg.n_train + cfg.n_eval > 500 else (1, 2, 3, 4, 5))
+                                       levels=(2, 3, 4, 5) if cfg.n_train + cfg.n_eval > 450 else (1, 2, 3, 4, 5))
         tr, ev = qs.iloc[cfg.n_eval:].reset_index(drop=True), qs.iloc[:cfg.n_eval].reset_index(drop=True)
     elif _is_jsonl(src):
         df = load_jsonl_benchmark(src) if pool is None else pool
