@@ -24,12 +24,12 @@ __all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 
            'stage_data', 'well_formed', 'with_confidence', 'warmup_examples', 'answer', 'base_model',
            'stage_warmup_answers', 'save_adapter_fp16', 'uses_lora', 'model_dir', 'parent_dir', 'publish_model',
            'stage_warmup', 'format_check', 'screened_questions', 'screen_summary', 'stage_screen', 'arm_config',
-           'StageIncomplete', 'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name', 'stage_llm',
-           'read_router', 'stage_baselines', 'experiment_rows', 'eval_sets_names', 'paper_pairs', 'router_predictions',
-           'run_slm_names', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state', 'training_log',
-           'calibration_log', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions', 'export_demo_cache',
-           'stage_names', 'stage_function', 'stage_warmup_and_check', 'gitignore_lines', 'prepare_run', 'run_pipeline',
-           'publish', 'status_text', 'plan_text', 'parser', 'main']
+           'StageIncomplete', 'decided_steps', 'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name',
+           'stage_llm', 'read_router', 'stage_baselines', 'experiment_rows', 'eval_sets_names', 'paper_pairs',
+           'router_predictions', 'run_slm_names', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state',
+           'training_log', 'calibration_log', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions',
+           'export_demo_cache', 'stage_names', 'stage_function', 'stage_warmup_and_check', 'gitignore_lines',
+           'prepare_run', 'run_pipeline', 'publish', 'status_text', 'plan_text', 'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -54,8 +54,8 @@ class ReproduceConfig:
     train_levels: dict = field(default_factory=dict, metadata={'help': 'distinct training questions per level (the '
                                'mix); {} = n_train with the levels balanced'})
     screen: dict = field(default_factory=dict, metadata={'help': "keep training questions the starting model gets "
-                         "right 1..k-1 times of k: {levels: [2, 3], k: 8, keep: [1, 7], candidates: {2: 260, 3: 360}}; "
-                         "{} = no screening"})
+                         "right 1..k-1 times of k: {levels: [2, 3], k: 8, keep: [1, 7], candidates: {2: 160, 3: 220}};"
+                         " {} = no screening"})
     n_warmup: int = field(default=300, metadata={'help': 'warm-up questions; 0 = no format warm-up (a model that '
                           'already answers in format, as the paper\'s 7B)'})
     ood: dict = field(default_factory=lambda: {'gsm8k': 60, 'commonsenseqa': 60})
@@ -68,8 +68,9 @@ class ReproduceConfig:
     warmup_lr: float = 2e-4
     warmup_lora_r: int = 8
     warmup_batch_size: int = 8
-    warmup_confidence: str = field(default='own', metadata={'help': "the warm-up targets' confidences: 'own' (what the "
-                                   "model wrote) or 'random' (uniform draws of 0.0, 0.1 ... 1.0: varied, uninformative)"})
+    warmup_confidence: str = field(default='own', metadata={'help': "the warm-up targets' confidences: 'own' (what "
+                                   "the model wrote) or 'random' (uniform draws of 0.0, 0.1 ... 1.0: varied, "
+                                   "uninformative)"})
     # RL: TrainConfig fields shared by the arms
     arms: tuple = ('rlvr', 'brier', 'l1')
     rl: dict = field(default_factory=dict)
@@ -365,7 +366,8 @@ def stage_warmup(cfg: ReproduceConfig) -> dict:
     tr.save_model(str(out))
     how = 'its confidences replaced by uniform draws of 0.0 ... 1.0' if cfg.warmup_confidence == 'random' else ''
     recipe = dict(n_demos=0, trained='format warm-up: SFT on its own well-formed answers (2 demonstrations when '
-                  f"collected){', ' + how if how else ''}, LoRA", examples=len(ex), epochs=cfg.warmup_epochs, lr=cfg.warmup_lr,
+                  f"collected){', ' + how if how else ''}, LoRA", examples=len(ex), epochs=cfg.warmup_epochs,
+                  lr=cfg.warmup_lr,
                   lora_r=cfg.warmup_lora_r, base=cfg.model_label)
     publish_model(cfg, 'base', out, 'smollm2' if base_model(cfg) == str(resolve_model()[0]) else cfg.model, recipe)
     losses = [h['loss'] for h in tr.state.log_history if 'loss' in h]
@@ -398,7 +400,8 @@ def screen_summary(candidates: pd.DataFrame, rows: pd.DataFrame, kept: pd.DataFr
     out = {}
     for lv, g in candidates.groupby('level'):
         r = g.id.astype(str).map(right)
-        out[int(lv)] = dict(candidates=len(g), accuracy=float(r.mean() / k), mixed_share=float(r.between(1, k - 1).mean()),
+        out[int(lv)] = dict(candidates=len(g), accuracy=float(r.mean() / k),
+                            mixed_share=float(r.between(1, k - 1).mean()),
                             kept=int((kept.level == lv).sum()))
     return out
 
@@ -427,6 +430,8 @@ def arm_config(cfg: ReproduceConfig, arm: str, merge: bool = True):
     if bad := sorted(k for k in grpo if k not in _GRPO_FIELDS):
         raise ValueError(f"rl settings {bad} are neither corea.train.TrainConfig nor trl.GRPOConfig fields.")
     if grpo: own['grpo_kwargs'] = {**(own.get('grpo_kwargs') or {}), **grpo}
+    if own.get('stop_patience') and arm != cfg.arms[0]:          # the first arm's dev curve set the steps of all
+        own |= dict(stop_patience=0, max_steps=decided_steps(cfg))
     kw = own | dict(model_name_or_path=str(model_dir(cfg, 'base', merge)), train_data=str(d/'data'/'train.jsonl'),
                              eval_data=str(d/'data'/'dev.jsonl'), n_train=sum(training_level_counts(cfg).values()),
                              n_eval=cfg.n_dev, few_shot=0,
@@ -436,6 +441,13 @@ def arm_config(cfg: ReproduceConfig, arm: str, merge: bool = True):
 
 class StageIncomplete(RuntimeError):
     "A stage stopped before its end (time budget, interrupt): run the same command again to resume it."
+
+def decided_steps(cfg: ReproduceConfig) -> int:
+    "The steps every arm trains: those the first arm's dev curve chose (its finished stage in the ledger)."
+    first = f'rl_{cfg.arms[0]}'
+    if first not in (led := read_ledger(cfg.run_dir)):
+        raise StageIncomplete(f"{first} decides the number of steps of every arm (stop_patience): run it first.")
+    return int(led[first]['info']['steps'])
 
 # %% ../nbs/15_reproduce.ipynb #8d017d56
 def arm_command(cfg: ReproduceConfig, arm: str) -> list[str]:
@@ -476,12 +488,16 @@ def stage_rl(cfg: ReproduceConfig, arm: str) -> dict:
     "Train one arm with GRPO (resuming), then store its adapter and merge it (or keep its full weights)."
     t0 = time.time()
     code, step, last = _train_arm(cfg, arm)
-    if code or step < last:
+    out, stopped = cfg.run_dir/'rl'/arm, cfg.run_dir/'rl'/arm/'stopped.json'
+    if code or (step < last and not stopped.exists()):
         raise StageIncomplete(f"rl_{arm} stopped at step {step} of {last}: run the same command again to resume it.")
+    if stopped.exists():                                  # the dev curve stopped it: the best step's adapter is the arm
+        decision = json.loads(stopped.read_text())
+        out, step = out/'best', int(decision['best_step'])
     weights, start = 'LoRA' if uses_lora(cfg) else 'full weights', 'warmed-up ' if cfg.n_warmup else ''
     recipe = dict(n_demos=0, trained=f"GRPO, confidence reward {ARMS[arm]}, {weights}, from the {start}model",
                   steps=step, rl=dict(cfg.rl), seed=cfg.seed)
-    if uses_lora(cfg): publish_model(cfg, arm, cfg.run_dir/'rl'/arm, 'base', recipe)
+    if uses_lora(cfg): publish_model(cfg, arm, out, 'base', recipe)
     else:
         folder = Path(model_dir(cfg, arm))
         (folder/RECIPE_FILE).write_text(json.dumps(dict(name=arm, parent='base', **recipe), indent=1))
@@ -742,7 +758,7 @@ def export_demo_cache(cfg: ReproduceConfig, out: str | Path) -> Path:
 # %% ../nbs/15_reproduce.ipynb #a17f92a8
 GITIGNORE = ['models/*/merged/', 'rl/*/checkpoint-*/', 'rl/*/adapter_model.safetensors', 'rl/*/tokenizer*',
              'rl/*/chat_template.jinja', 'rl/*/training_args.bin', 'rl/*/README.md', 'rl/*/train.yaml', 'warmup/',
-             'baselines/router/', '*.tmp', '.lock']
+             'rl/*/best/', 'baselines/router/', '*.tmp', '.lock']
 
 def stage_names(cfg: ReproduceConfig) -> list[str]:
     "The stages of this run, in order (one RL stage per arm)."
