@@ -348,6 +348,7 @@ def stage_warmup(cfg: ReproduceConfig) -> dict:
     from datasets import Dataset
     from peft import LoraConfig
     from trl import SFTConfig, SFTTrainer
+    from transformers.trainer_utils import get_last_checkpoint
     import torch
     qs = read_split(cfg, 'warmup')
     ex = warmup_examples(read_cache(cfg.run_dir/'caches'/'warmup'), qs, cfg.warmup_confidence, cfg.seed)
@@ -355,14 +356,15 @@ def stage_warmup(cfg: ReproduceConfig) -> dict:
     out = cfg.run_dir/'warmup'
     args = SFTConfig(output_dir=str(out), num_train_epochs=cfg.warmup_epochs, learning_rate=cfg.warmup_lr,
                      per_device_train_batch_size=cfg.warmup_batch_size, lr_scheduler_type='cosine', logging_steps=5,
-                     save_strategy='no', report_to='none', seed=cfg.seed, completion_only_loss=True,
+                     save_strategy='steps', save_steps=10, save_total_limit=1, report_to='none', seed=cfg.seed,
+                     completion_only_loss=True,
                      use_cpu=not torch.cuda.is_available(), bf16=False)
     lora = LoraConfig(r=cfg.warmup_lora_r, lora_alpha=2 * cfg.warmup_lora_r, target_modules='all-linear',
                       task_type='CAUSAL_LM')
     t0 = time.time()
     tr = SFTTrainer(model=base_model(cfg), args=args, peft_config=lora,
                     train_dataset=Dataset.from_pandas(ex[['prompt', 'completion']].reset_index(drop=True)))
-    tr.train()
+    tr.train(resume_from_checkpoint=get_last_checkpoint(str(out)) if out.is_dir() else None)  # a killed one resumes
     tr.save_model(str(out))
     how = 'its confidences replaced by uniform draws of 0.0 ... 1.0' if cfg.warmup_confidence == 'random' else ''
     recipe = dict(n_demos=0, trained='format warm-up: SFT on its own well-formed answers (2 demonstrations when '
