@@ -590,7 +590,7 @@ async def _disconnect(receive) -> None:
     "Return when the client disconnects."
     while (await receive())['type'] != 'http.disconnect': pass
 
-# %% ../nbs/11a_serve.ipynb #013a6f6f
+# %% ../nbs/11a_serve.ipynb #1ddee0cb
 async def _first(work, receive):
     "The result of the task `work`, or `_ClientGone` (and `work` cancelled, its events closed) if the client left first."
     gone = asyncio.ensure_future(_disconnect(receive))
@@ -643,14 +643,14 @@ async def _health(request):
     "GET /health: the threshold, the models, the requests in flight and the log."
     cfg, p = request.app.state.cfg, request.app.state.proxy
     return _json(dict(status='ok', threshold=cfg.threshold, slm=cfg.slm_model, llm=cfg.llm_model,
-                      in_flight=p.in_flight, log=cfg.log))
+                      in_flight=p.in_flight, log=cfg.log, worker=os.getpid()))
 
 async def _metrics(request):
     "GET /metrics: the Prometheus text format (behind the API key unless `open_metrics`)."
     from starlette.responses import PlainTextResponse
     return PlainTextResponse(request.app.state.proxy.metrics.render(), media_type='text/plain; version=0.0.4')
 
-# %% ../nbs/11a_serve.ipynb #6d9ce45e
+# %% ../nbs/11a_serve.ipynb #46cd8bb7
 API_KEYS_ENV = 'COREA_SERVE_API_KEYS'
 
 def load_api_keys(keys=(), keys_file=None, env: str | None = API_KEYS_ENV) -> tuple[str, ...]:
@@ -674,7 +674,7 @@ def key_matches(header: bytes | None, digests: list[bytes]) -> bool:
     for k in digests: ok |= hmac.compare_digest(d, k)          # every key compared: no early exit
     return ok and scheme.lower() == b'bearer'
 
-# %% ../nbs/11a_serve.ipynb #e11264e2
+# %% ../nbs/11a_serve.ipynb #55096db7
 class KeyCheck:
     "ASGI middleware: requests need one of the app's keys (`cfg.api_keys`), except on open paths; 401 otherwise."
     def __init__(self, app, keys: tuple = (), open_paths: tuple = ('/health',)):
@@ -955,10 +955,10 @@ def _run_workers(cfg: ServeConfig, workers: int, sock) -> None:
         Path(os.environ['PROMETHEUS_MULTIPROC_DIR']).mkdir(parents=True, exist_ok=True)
         config = uvicorn_config('corea.serve:app_from_env', cfg, factory=True, workers=workers,
                                 timeout_graceful_shutdown=30)
-        Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+        Multiprocess(config, sockets=[sock]).run()
     finally: shutil.rmtree(tmp, ignore_errors=True)
 
-# %% ../nbs/11a_serve.ipynb #e008d5d5
+# %% ../nbs/11a_serve.ipynb #05aabb38
 def _scripted_answer(body: dict, model: str) -> tuple[int, dict]:
     "(status, response) of the scripted upstream for a chat completion `body`."
     text = str(body['messages'][-1].get('content', ''))
@@ -970,25 +970,40 @@ def _scripted_answer(body: dict, model: str) -> tuple[int, dict]:
                      model=model, usage=usage, choices=[dict(index=0, finish_reason='stop', logprobs=None,
                                                              message=dict(role='assistant', content=answer))])
 
-def scripted_upstream(model: str = 'scripted', chunks: int = 4, chunk_delay: float = 0.0):
-    "An ASGI app answering chat completions at once with a scripted COREA answer (see above); streams in `chunks`."
+def scripted_upstream(model: str = 'scripted', chunks: int = 4, chunk_delay: float = 0.0, delay: float = 0.0):
+    "An ASGI app answering chat completions with a scripted COREA answer (see above) after `delay` s, or streamed."
+    state = dict(requests=0, active=0, left=0)          # requests seen, being answered, streams whose client left
+    async def stream(send, receive, resp):
+        await send({'type': 'http.response.start', 'status': 200, 'headers': [(b'content-type', b'text/event-stream')]})
+        text, n, gone = response_text(resp), max(1, chunks), asyncio.ensure_future(_disconnect(receive))
+        chs = response_chunks(resp, True)
+        try:
+            for i in range(n):
+                if gone.done():
+                    state['left'] += 1
+                    return
+                part = text[i * len(text) // n:(i + 1) * len(text) // n]
+                ch = {**chs[1], 'choices': [{'index': 0, 'delta': {'content': part}, 'finish_reason': None}]}
+                await send({'type': 'http.response.body', 'body': sse(ch), 'more_body': True})
+                if chunk_delay: await asyncio.sleep(chunk_delay)
+            await send({'type': 'http.response.body', 'body': sse(chs[2]) + sse(chs[3]) + SSE_DONE})
+        finally: gone.cancel()
     async def app(scope, receive, send):
         if scope['type'] != 'http': return
-        raw, more = b'', True
-        while more:
-            msg = await receive()
-            raw, more = raw + msg.get('body', b''), msg.get('more_body', False)
-        status, resp = _scripted_answer(json.loads(raw or b'{}'), model)
-        if status != 200 or not json.loads(raw or b'{}').get('stream'): return await _send_json(send, status, resp)
-        await send({'type': 'http.response.start', 'status': 200, 'headers': [(b'content-type', b'text/event-stream')]})
-        text, n = response_text(resp), max(1, chunks)
-        parts = [text[i * len(text) // n:(i + 1) * len(text) // n] for i in range(n)]
-        chs = response_chunks(resp, True)
-        for i, part in enumerate(parts):
-            ch = {**chs[1], 'choices': [{'index': 0, 'delta': {'content': part}, 'finish_reason': None}]}
-            await send({'type': 'http.response.body', 'body': sse(ch), 'more_body': True})
-            if chunk_delay: await asyncio.sleep(chunk_delay)
-        await send({'type': 'http.response.body', 'body': sse(chs[2]) + sse(chs[3]) + SSE_DONE})
+        state['requests'] += 1
+        state['active'] += 1
+        try:
+            raw, more = b'', True
+            while more:
+                msg = await receive()
+                raw, more = raw + msg.get('body', b''), msg.get('more_body', False)
+            body = json.loads(raw or b'{}')
+            if delay: await asyncio.sleep(delay)
+            status, resp = _scripted_answer(body, model)
+            if status != 200 or not body.get('stream'): return await _send_json(send, status, resp)
+            await stream(send, receive, resp)
+        finally: state['active'] -= 1
+    app.state = state
     return app
 
 @contextmanager
