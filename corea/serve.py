@@ -590,9 +590,9 @@ async def _disconnect(receive) -> None:
     "Return when the client disconnects."
     while (await receive())['type'] != 'http.disconnect': pass
 
-# %% ../nbs/11a_serve.ipynb #1ddee0cb
+# %% ../nbs/11a_serve.ipynb #e85f5d44
 async def _first(work, receive):
-    "The result of the task `work`, or `_ClientGone` (and `work` cancelled, its events closed) if the client left first."
+    "The result of the task `work`; `_ClientGone` (`work` cancelled, its events closed) if the client left first."
     gone = asyncio.ensure_future(_disconnect(receive))
     try: await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
     finally: gone.cancel()
@@ -650,7 +650,7 @@ async def _metrics(request):
     from starlette.responses import PlainTextResponse
     return PlainTextResponse(request.app.state.proxy.metrics.render(), media_type='text/plain; version=0.0.4')
 
-# %% ../nbs/11a_serve.ipynb #46cd8bb7
+# %% ../nbs/11a_serve.ipynb #d59d67e0
 API_KEYS_ENV = 'COREA_SERVE_API_KEYS'
 
 def load_api_keys(keys=(), keys_file=None, env: str | None = API_KEYS_ENV) -> tuple[str, ...]:
@@ -674,7 +674,7 @@ def key_matches(header: bytes | None, digests: list[bytes]) -> bool:
     for k in digests: ok |= hmac.compare_digest(d, k)          # every key compared: no early exit
     return ok and scheme.lower() == b'bearer'
 
-# %% ../nbs/11a_serve.ipynb #55096db7
+# %% ../nbs/11a_serve.ipynb #cf2757dc
 class KeyCheck:
     "ASGI middleware: requests need one of the app's keys (`cfg.api_keys`), except on open paths; 401 otherwise."
     def __init__(self, app, keys: tuple = (), open_paths: tuple = ('/health',)):
@@ -704,8 +704,9 @@ def make_app(cfg: ServeConfig):
     from starlette.middleware import Middleware
     from starlette.routing import Route
     open_paths = ('/health', '/metrics') if cfg.open_metrics else ('/health',)
-    app = Starlette(routes=[Route('/v1/chat/completions', ChatEndpoint(), methods=['POST']), Route('/v1/models', _models),
-                            Route('/health', _health), Route('/metrics', _metrics)], lifespan=_lifespan,
+    app = Starlette(routes=[Route('/v1/chat/completions', ChatEndpoint(), methods=['POST']),
+                            Route('/v1/models', _models), Route('/health', _health), Route('/metrics', _metrics)],
+                    lifespan=_lifespan,
                     middleware=[Middleware(KeyCheck, keys=cfg.api_keys, open_paths=open_paths)])
     app.state.cfg = cfg
     return app
@@ -859,7 +860,8 @@ def _inbound_flags(ap) -> None:
     ap.add_argument('--allow-no-key', action='store_true',
                     help='serve a non-loopback --host without any key (anyone who reaches it spends your budget)')
     ap.add_argument('--open-metrics', action='store_true', help='serve /metrics without a key (for a scraper)')
-    ap.add_argument('--workers', type=int, default=1, help='worker processes (default 1); they share the port and the log')
+    ap.add_argument('--workers', type=int, default=1,
+                    help='worker processes (default 1); they share the port and the log')
     ap.add_argument('--max-body-bytes', type=int, default=4 << 20, help='larger request bodies get 413 (default 4 MiB)')
     ap.add_argument('--body-timeout', type=float, default=30.0,
                     help='seconds a request body may take to arrive, then 408 (default 30)')
@@ -958,11 +960,11 @@ def _run_workers(cfg: ServeConfig, workers: int, sock) -> None:
         Multiprocess(config, sockets=[sock]).run()
     finally: shutil.rmtree(tmp, ignore_errors=True)
 
-# %% ../nbs/11a_serve.ipynb #05aabb38
-def _scripted_answer(body: dict, model: str) -> tuple[int, dict]:
-    "(status, response) of the scripted upstream for a chat completion `body`."
+# %% ../nbs/11a_serve.ipynb #25f5971b
+def _scripted_answer(body: dict, model: str, fail: str = '[fail]') -> tuple[int, dict]:
+    "(status, response) of the scripted upstream for a chat completion `body` (a 500 if its text holds `fail`)."
     text = str(body['messages'][-1].get('content', ''))
-    if '[fail]' in text: return 500, error_json(500, 'injected upstream failure')
+    if fail in text: return 500, error_json(500, 'injected upstream failure')
     conf = m.group(1) if (m := re.search(r'\[conf=([0-9.]+)\]', text)) else '0.9'
     answer = f'The sum is 5. \\boxed{{5}} \\confidence{{{conf}}}'
     usage = dict(prompt_tokens=len(text) // 4 + 1, completion_tokens=12, total_tokens=len(text) // 4 + 13)
@@ -970,7 +972,8 @@ def _scripted_answer(body: dict, model: str) -> tuple[int, dict]:
                      model=model, usage=usage, choices=[dict(index=0, finish_reason='stop', logprobs=None,
                                                              message=dict(role='assistant', content=answer))])
 
-def scripted_upstream(model: str = 'scripted', chunks: int = 4, chunk_delay: float = 0.0, delay: float = 0.0):
+def scripted_upstream(model: str = 'scripted', chunks: int = 4, chunk_delay: float = 0.0, delay: float = 0.0,
+                      fail: str = '[fail]'):
     "An ASGI app answering chat completions with a scripted COREA answer (see above) after `delay` s, or streamed."
     state = dict(requests=0, active=0, left=0)          # requests seen, being answered, streams whose client left
     async def stream(send, receive, resp):
@@ -999,7 +1002,7 @@ def scripted_upstream(model: str = 'scripted', chunks: int = 4, chunk_delay: flo
                 raw, more = raw + msg.get('body', b''), msg.get('more_body', False)
             body = json.loads(raw or b'{}')
             if delay: await asyncio.sleep(delay)
-            status, resp = _scripted_answer(body, model)
+            status, resp = _scripted_answer(body, model, fail)
             if status != 200 or not body.get('stream'): return await _send_json(send, status, resp)
             await stream(send, receive, resp)
         finally: state['active'] -= 1
@@ -1019,7 +1022,8 @@ def running_app(app, host: str = '127.0.0.1', startup_timeout: float = 30.0, **k
     try:
         deadline = time.time() + startup_timeout
         while not server.started:
-            if time.time() > deadline or not t.is_alive(): raise RuntimeError(f'the app did not start in {startup_timeout} s')
+            if time.time() > deadline or not t.is_alive():
+                raise RuntimeError(f'the app did not start in {startup_timeout} s')
             time.sleep(0.02)
         yield f'http://{host}:{port}/v1'
     finally:
