@@ -51,7 +51,7 @@ async def through_one(c, url, i):
     return r.json()['corea']
 
 async def run_block(fn, n: int, in_flight: int, offset: int) -> tuple[list, float, list]:
-    "(latencies in s, wall seconds, results) of n requests with `in_flight` at once."
+    "(latencies in s, wall seconds, results or connection errors) of n requests with `in_flight` at once."
     lat, out = [], []
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=in_flight,
                                                                 max_keepalive_connections=in_flight)) as c:
@@ -59,7 +59,8 @@ async def run_block(fn, n: int, in_flight: int, offset: int) -> tuple[list, floa
         async def worker():
             for i in queue:
                 t0 = time.perf_counter()
-                out.append(await fn(c, i))
+                try: out.append(await fn(c, i))
+                except httpx.TransportError as e: out.append(e)      # counted and reported, never dropped
                 lat.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(in_flight)))
@@ -85,15 +86,18 @@ def latency(slm: str, llm: str, tmp: Path) -> dict:
         asyncio.run(run_block(lambda c, i: through_one(c, url, ids[i]), 200, 8, 0))   # warm both paths
         asyncio.run(run_block(lambda c, i: direct_one(c, slm, llm, ids[i]), 200, 8, 0))
         for k, n in N_LAT.items():
-            d_lat, t_lat, d_wall, t_wall, infos, cpu, t_n = [], [], 0.0, 0.0, [], 0.0, 0
+            d_lat, t_lat, d_wall, t_wall, infos, cpu, t_n, errs = [], [], 0.0, 0.0, [], 0.0, 0, [0, 0]
             for b in range(BLOCKS):
                 off = b * n
-                lat, wall, _ = asyncio.run(run_block(lambda c, i: direct_one(c, slm, llm, ids[i]), n, k, off))
+                lat, wall, out = asyncio.run(run_block(lambda c, i: direct_one(c, slm, llm, ids[i]), n, k, off))
+                errs[0] += sum(isinstance(o, Exception) for o in out)
                 d_lat += lat
                 d_wall += wall
                 c0 = cpu_s(proc.pid)
                 lat, wall, out = asyncio.run(run_block(lambda c, i: through_one(c, url, ids[i]), n, k, off))
                 cpu += cpu_s(proc.pid) - c0
+                errs[1] += sum(isinstance(o, Exception) for o in out)
+                out = [o for o in out if not isinstance(o, Exception)]
                 t_lat, t_wall, infos, t_n = t_lat + lat, t_wall + wall, infos + out, t_n + n
                 note(f'{k} in flight, block {b + 1}: direct {np.median(d_lat) * 1e3:.2f} ms, '
                      f'through {np.median(t_lat) * 1e3:.2f} ms (p50 so far)')
@@ -101,7 +105,7 @@ def latency(slm: str, llm: str, tmp: Path) -> dict:
             inside = [i['latency_s']['total'] - u for i, u in zip(infos, up)]
             res[k] = dict(d=np.array(d_lat), t=np.array(t_lat), d_rps=BLOCKS * n / d_wall, t_rps=BLOCKS * n / t_wall,
                           cpu_ms=cpu / t_n * 1e3, inside=np.array(inside), n=BLOCKS * n,
-                          deferred=sum(i['deferred'] for i in infos) / len(infos))
+                          deferred=sum(i['deferred'] for i in infos) / len(infos), errors=errs)
     return res
 
 def sse_decision(text: str) -> dict | None:
@@ -144,14 +148,15 @@ def soak(slm: str, llm: str, tmp: Path) -> dict:
         _, w2, rest = asyncio.run(run_block(lambda c, i: soak_one(c, url, i), N_SOAK - 1000, SOAK_IN_FLIGHT, 1000))
         mem2 = rss_mb(proc.pid)
         note(f'soak: the rest in {w2:.1f} s, workers {mem2:.0f} MiB')
-    res = first + rest
+    conn_errors = sum(isinstance(r, Exception) for r in first + rest)
+    res = [r for r in first + rest if not isinstance(r, Exception)]
     df = GenerationCache(log).read()
     answered = {d['request_id']: (i, d) for i, st, d in res if d}
     upstream_fault = lambda i, st, d: st == 502 and d and d.get('deferred') and '[fail-llm]' in text_of(i)
     bad5xx = [(i, st) for i, st, d in res if st >= 500 and not upstream_fault(i, st, d)]
     llm_rows = df[df.model == 'llm']
     want_llm = sum(1 for _, d in answered.values() if d['deferred'])
-    return dict(n=len(res), codes={c: sum(st == c for _, st, _ in res) for c in sorted({st for _, st, _ in res})},
+    return dict(n=len(first + rest), codes={c: sum(st == c for _, st, _ in res) for c in sorted({st for _, st, _ in res})},
                 rows=len(df), ids_missing=len(set(answered) - set(df.request_id)),
                 ids_extra=len(set(df.request_id) - set(answered)),
                 dup=int(df.duplicated(['dataset', 'question_id', 'sample', 'model', 'method']).sum()),
@@ -159,7 +164,7 @@ def soak(slm: str, llm: str, tmp: Path) -> dict:
                 bad5xx=bad5xx, mem1=mem1, mem2=mem2, wall=w1 + w2, shards=len(GenerationCache(log).shards()),
                 streamed=sum(1 for i, st, _ in res if i % 2 == 0 and st == 200),
                 deferred=sum(1 for _, d in answered.values() if d['deferred']),
-                slm_failed=sum(1 for _, d in answered.values() if d['reason'] == 'slm_failed'))
+                slm_failed=sum(1 for _, d in answered.values() if d['reason'] == 'slm_failed'), conn_errors=conn_errors)
 
 _PROFILE_CLIENT = """
 import asyncio, httpx, sys
@@ -191,7 +196,7 @@ def profile_proxy(slm: str, llm: str, tmp: Path, n: int = 600) -> dict:
     threading.Thread(target=client, daemon=True).start()
     prof = cProfile.Profile()
     prof.runcall(server.run, sockets=[sock])
-    st = pstats.Stats(prof).stats                      # (file, line, name) -> (calls, ncalls, tottime, cumtime, callers)
+    st = pstats.Stats(prof).stats              # (file, line, name) -> (calls, ncalls, tottime, cumtime, callers)
     cum = lambda name: max((v[3] for (f, _, fn), v in st.items() if f.endswith('corea/serve.py') and fn == name),
                            default=0.0)
     total = sum(v[2] for (f, _, fn), v in st.items() if 'select.epoll' not in fn)   # not the idle wait for sockets
@@ -207,7 +212,7 @@ def report(lat: dict, sk: dict, prof: dict, load0, load1, cores) -> str:
         rows.append(f"| {k} | {r['n']} | {pct(r['d'], 50):.2f} / {pct(r['d'], 99):.2f} ms | "
                     f"{pct(r['t'], 50):.2f} / {pct(r['t'], 99):.2f} ms | **{add50:+.2f} / {add99:+.2f} ms** | "
                     f"{r['d_rps']:.0f} / {r['t_rps']:.0f} req/s ({r['t_rps'] / r['d_rps']:.0%}) | "
-                    f"{r['cpu_ms']:.2f} ms | {pct(r['inside'], 50):.2f} ms |")
+                    f"{r['cpu_ms']:.2f} ms | {pct(r['inside'], 50):.2f} ms | {r['errors'][0]} / {r['errors'][1]} |")
     r64 = lat[64]
     add99 = pct(r64['t'], 99) - pct(r64['d'], 99)
     ratio = r64['t_rps'] / r64['d_rps']
@@ -216,7 +221,8 @@ def report(lat: dict, sk: dict, prof: dict, load0, load1, cores) -> str:
                f"({'met' if ok_lat else f'missed by {add99 - 5:.1f} ms'}), throughput {ratio:.0%} "
                f"({'met' if ok_tp else f'missed by {70 - 100 * ratio:.0f} points'}).")
     c = sk['codes']
-    soak_ok = (sk['ids_missing'] == 0 and sk['ids_extra'] == 0 and sk['dup'] == 0 and not sk['bad5xx']
+    soak_ok = (sk['conn_errors'] == 0 and sk['ids_missing'] == 0 and sk['ids_extra'] == 0 and sk['dup'] == 0
+               and not sk['bad5xx']
                and sk['llm_rows'] == sk['want_llm'] and abs(sk['mem2'] / sk['mem1'] - 1) <= 0.10)
     return '\n'.join([
         '## corea serve: added latency and a soak (`bench/serve.py`)', '',
@@ -229,8 +235,8 @@ def report(lat: dict, sk: dict, prof: dict, load0, load1, cores) -> str:
         f"{load0[1]:.1f} / {load0[2]:.1f} at the start, {load1[0]:.1f} / {load1[1]:.1f} / {load1[2]:.1f} at the end "
         f"(a training job and other work share them).", '',
         '| in flight | requests | direct p50 / p99 | through p50 / p99 | added p50 / p99 | throughput direct / '
-        'through | proxy CPU per request | proxy time outside upstream calls (p50) |',
-        '|---|---|---|---|---|---|---|---|', *rows, '',
+        'through | proxy CPU per request | proxy time outside upstream calls (p50) | connection errors direct / '
+        'through |', '|---|---|---|---|---|---|---|---|---|', *rows, '',
         verdict, '',
         "Where the time goes: the client, both upstreams and `corea serve` are Python processes on the same "
         f"{cores} cores, so at 64 in flight every request waits for CPU. `corea serve` spends "
@@ -250,11 +256,13 @@ def report(lat: dict, sk: dict, prof: dict, load0, load1, cores) -> str:
         f"streamed ({sk['streamed']} streams answered), {sk['deferred']} deferred ({sk['slm_failed']} because the "
         f"SLM failed on purpose), 2% failing at the LLM on purpose. {sk['wall']:.0f} s "
         f"({sk['n'] / sk['wall']:.0f} req/s). Status codes: {c}. 5xx not caused by an upstream: "
-        f"{len(sk['bad5xx'])}. Log: {sk['rows']} rows in {sk['shards']} shards ({sk['slm_rows']} SLM rows, "
+        f"{len(sk['bad5xx'])}; requests without any HTTP answer (connection errors): {sk['conn_errors']}. "
+        f"Log: {sk['rows']} rows in {sk['shards']} shards ({sk['slm_rows']} SLM rows, "
         f"{sk['llm_rows']} LLM rows for {sk['want_llm']} LLM calls), answered requests missing from it: "
         f"{sk['ids_missing']}, rows of unknown requests: {sk['ids_extra']}, duplicated keys: {sk['dup']}. "
         f"Workers' memory (RSS): {sk['mem1']:.0f} MiB after the first 1,000 requests, {sk['mem2']:.0f} MiB at the "
-        f"end ({sk['mem2'] / sk['mem1'] - 1:+.1%}). " + ('All soak checks pass.' if soak_ok else 'SOME SOAK CHECKS FAIL.'),
+        f"end ({sk['mem2'] / sk['mem1'] - 1:+.1%}). "
+        + ('All soak checks pass.' if soak_ok else 'SOME SOAK CHECKS FAIL.'),
         ''])
 
 def main(out_path=ROOT/'bench'/'results'/'serve.md'):

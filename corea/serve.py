@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['LATENCY_BUCKETS', 'API_KEYS_ENV', 'SERVE_CONFIG_ENV', 'SERVE_READY', 'slm_messages', 'decide', 'request_cost',
-           'ServeMetrics', 'serve_manifest', 'LogWriter', 'ServeConfig', 'Events', 'CascadeProxy', 'ChatEndpoint',
-           'load_api_keys', 'key_matches', 'KeyCheck', 'make_app', 'app_from_env', 'GuardedH11Protocol',
+__all__ = ['LATENCY_BUCKETS', 'API_KEYS_ENV', 'SERVE_CONFIG_ENV', 'KEEP_ALIVE_S', 'SERVE_READY', 'slm_messages', 'decide',
+           'request_cost', 'ServeMetrics', 'serve_manifest', 'LogWriter', 'ServeConfig', 'Events', 'CascadeProxy',
+           'ChatEndpoint', 'load_api_keys', 'key_matches', 'KeyCheck', 'make_app', 'app_from_env', 'GuardedH11Protocol',
            'uvicorn_config', 'running_server', 'threshold_from_cache', 'build_parser', 'config_from_args', 'check_bind',
            'serve_main', 'scripted_upstream', 'running_app', 'serve_process']
 
@@ -590,7 +590,7 @@ async def _disconnect(receive) -> None:
     "Return when the client disconnects."
     while (await receive())['type'] != 'http.disconnect': pass
 
-# %% ../nbs/11a_serve.ipynb #e85f5d44
+# %% ../nbs/11a_serve.ipynb #efadedb1
 async def _first(work, receive):
     "The result of the task `work`; `_ClientGone` (`work` cancelled, its events closed) if the client left first."
     gone = asyncio.ensure_future(_disconnect(receive))
@@ -650,7 +650,7 @@ async def _metrics(request):
     from starlette.responses import PlainTextResponse
     return PlainTextResponse(request.app.state.proxy.metrics.render(), media_type='text/plain; version=0.0.4')
 
-# %% ../nbs/11a_serve.ipynb #d59d67e0
+# %% ../nbs/11a_serve.ipynb #a0cc3664
 API_KEYS_ENV = 'COREA_SERVE_API_KEYS'
 
 def load_api_keys(keys=(), keys_file=None, env: str | None = API_KEYS_ENV) -> tuple[str, ...]:
@@ -674,7 +674,7 @@ def key_matches(header: bytes | None, digests: list[bytes]) -> bool:
     for k in digests: ok |= hmac.compare_digest(d, k)          # every key compared: no early exit
     return ok and scheme.lower() == b'bearer'
 
-# %% ../nbs/11a_serve.ipynb #cf2757dc
+# %% ../nbs/11a_serve.ipynb #6b3f23a6
 class KeyCheck:
     "ASGI middleware: requests need one of the app's keys (`cfg.api_keys`), except on open paths; 401 otherwise."
     def __init__(self, app, keys: tuple = (), open_paths: tuple = ('/health',)):
@@ -718,11 +718,13 @@ def app_from_env():
     return make_app(ServeConfig(**json.loads(Path(os.environ[SERVE_CONFIG_ENV]).read_text())))
 
 # %% ../nbs/11a_serve.ipynb #9724ace7
+KEEP_ALIVE_S = 65   # longer than clients (httpx: 5 s) and load balancers (often 60 s) keep idle connections: they close
+                    # first, so a request never meets a connection the server is closing
 try: from uvicorn.protocols.http.h11_impl import H11Protocol
 except ImportError: H11Protocol = object              # the serve extra is missing: make_app says so when called
 
 class GuardedH11Protocol(H11Protocol):
-    "uvicorn's h11 protocol, closing a connection whose request headers are not in `config.header_timeout` s."
+    "uvicorn's h11 protocol, closing a connection whose request headers take over `config.header_timeout` s."
     def __init__(self, config, *args, **kw):
         super().__init__(config, *args, **kw)
         self.header_timeout, self._deadline = getattr(config, 'header_timeout', 30.0), None
@@ -743,23 +745,24 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_made(transport)
         self._arm()
 
+    def data_received(self, data: bytes) -> None:
+        if self._deadline is None and (self.cycle is None or self.cycle.response_complete): self._arm()   # a request
+        super().data_received(data)
+
     def handle_events(self) -> None:
         cycle = self.cycle
         super().handle_events()
         if self.cycle is not cycle: self._disarm()                      # a request's headers are in
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete): self._arm()
 
     def connection_lost(self, exc) -> None:
         self._disarm()
         super().connection_lost(exc)
 
 def uvicorn_config(app, cfg: ServeConfig, **kw):
-    "The uvicorn config of `corea serve`: headers bounded by `GuardedH11Protocol`, a graceful shutdown."
+    "The uvicorn config of `corea serve`: headers bounded by `GuardedH11Protocol`, idle connections kept 65 s."
     import uvicorn
-    config = uvicorn.Config(app, http=GuardedH11Protocol, log_level='warning', lifespan='on', **kw)
+    config = uvicorn.Config(app, http=GuardedH11Protocol, log_level='warning', lifespan='on',
+                            timeout_keep_alive=KEEP_ALIVE_S, **kw)
     config.header_timeout = cfg.header_timeout
     return config
 
@@ -960,7 +963,7 @@ def _run_workers(cfg: ServeConfig, workers: int, sock) -> None:
         Multiprocess(config, sockets=[sock]).run()
     finally: shutil.rmtree(tmp, ignore_errors=True)
 
-# %% ../nbs/11a_serve.ipynb #25f5971b
+# %% ../nbs/11a_serve.ipynb #c30200b1
 def _scripted_answer(body: dict, model: str, fail: str = '[fail]') -> tuple[int, dict]:
     "(status, response) of the scripted upstream for a chat completion `body` (a 500 if its text holds `fail`)."
     text = str(body['messages'][-1].get('content', ''))
