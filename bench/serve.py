@@ -141,27 +141,30 @@ def soak(slm: str, llm: str, tmp: Path) -> dict:
     log = tmp/'soak-log'
     args = ['--slm-url', slm, '--slm-model', 'slm', '--llm-url', llm, '--llm-model', 'llm', '--threshold', 0.8,
             '--log', log, '--workers', 2, '--max-in-flight', 128]
+    out, mem, wall = [], [], 0.0
     with serve_process(args) as (url, proc):
-        _, w1, first = asyncio.run(run_block(lambda c, i: soak_one(c, url, i), 1000, SOAK_IN_FLIGHT, 0))
-        mem1 = rss_mb(proc.pid)
-        note(f'soak: first 1000 in {w1:.1f} s, workers {mem1:.0f} MiB')
-        _, w2, rest = asyncio.run(run_block(lambda c, i: soak_one(c, url, i), N_SOAK - 1000, SOAK_IN_FLIGHT, 1000))
-        mem2 = rss_mb(proc.pid)
-        note(f'soak: the rest in {w2:.1f} s, workers {mem2:.0f} MiB')
-    conn_errors = sum(isinstance(r, Exception) for r in first + rest)
-    res = [r for r in first + rest if not isinstance(r, Exception)]
+        for k in range(0, N_SOAK, 1000):                  # the workers' memory after every 1,000 requests
+            n = min(1000, N_SOAK - k)
+            _, w, got = asyncio.run(run_block(lambda c, i: soak_one(c, url, i), n, SOAK_IN_FLIGHT, k))
+            out, wall = out + got, wall + w
+            mem.append(rss_mb(proc.pid))
+            note(f'soak: {len(out)} requests in {wall:.1f} s, workers {mem[-1]:.0f} MiB')
+    mem1, mem2 = mem[0], mem[-1]
+    conn_errors = sum(isinstance(r, Exception) for r in out)
+    res = [r for r in out if not isinstance(r, Exception)]
     df = GenerationCache(log).read()
     answered = {d['request_id']: (i, d) for i, st, d in res if d}
     upstream_fault = lambda i, st, d: st == 502 and d and d.get('deferred') and '[fail-llm]' in text_of(i)
     bad5xx = [(i, st) for i, st, d in res if st >= 500 and not upstream_fault(i, st, d)]
     llm_rows = df[df.model == 'llm']
     want_llm = sum(1 for _, d in answered.values() if d['deferred'])
-    return dict(n=len(first + rest), codes={c: sum(st == c for _, st, _ in res) for c in sorted({st for _, st, _ in res})},
+    codes = {c: sum(st == c for _, st, _ in res) for c in sorted({st for _, st, _ in res})}
+    return dict(n=len(out), mem=mem, codes=codes,
                 rows=len(df), ids_missing=len(set(answered) - set(df.request_id)),
                 ids_extra=len(set(df.request_id) - set(answered)),
                 dup=int(df.duplicated(['dataset', 'question_id', 'sample', 'model', 'method']).sum()),
                 slm_rows=int((df.model == 'slm').sum()), llm_rows=len(llm_rows), want_llm=want_llm,
-                bad5xx=bad5xx, mem1=mem1, mem2=mem2, wall=w1 + w2, shards=len(GenerationCache(log).shards()),
+                bad5xx=bad5xx, mem1=mem1, mem2=mem2, wall=wall, shards=len(GenerationCache(log).shards()),
                 streamed=sum(1 for i, st, _ in res if i % 2 == 0 and st == 200),
                 deferred=sum(1 for _, d in answered.values() if d['deferred']),
                 slm_failed=sum(1 for _, d in answered.values() if d['reason'] == 'slm_failed'), conn_errors=conn_errors)
@@ -261,7 +264,7 @@ def report(lat: dict, sk: dict, prof: dict, load0, load1, cores) -> str:
         f"{sk['llm_rows']} LLM rows for {sk['want_llm']} LLM calls), answered requests missing from it: "
         f"{sk['ids_missing']}, rows of unknown requests: {sk['ids_extra']}, duplicated keys: {sk['dup']}. "
         f"Workers' memory (RSS): {sk['mem1']:.0f} MiB after the first 1,000 requests, {sk['mem2']:.0f} MiB at the "
-        f"end ({sk['mem2'] / sk['mem1'] - 1:+.1%}). "
+        f"end ({sk['mem2'] / sk['mem1'] - 1:+.1%}; after each 1,000: {', '.join(f'{m:.0f}' for m in sk['mem'])} MiB). "
         + ('All soak checks pass.' if soak_ok else 'SOME SOAK CHECKS FAIL.'),
         ''])
 

@@ -204,19 +204,23 @@ class LogWriter:
             return len(rows)
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.flush_s)
+        while not self._stop.is_set():
+            try: await asyncio.wait_for(self._stop.wait(), self.flush_s)
+            except asyncio.TimeoutError: pass
             try: await self.flush()
             except Exception as e:
                 print(f'corea serve: log write failed, will retry: {type(e).__name__}: {e}', flush=True)
 
     async def start(self) -> None:
         "Start the background flusher (every `flush_s` seconds)."
+        self._stop = asyncio.Event()
         self._task = asyncio.create_task(self._run())
 
     async def close(self) -> None:
-        "Stop the background flusher and write what is left."
-        if self._task: self._task.cancel()
+        "Stop the background flusher after its write (a cancelled write loses its rows), then write the rest."
+        if self._task:
+            self._stop.set()
+            await self._task
         await self.flush()
 
 # %% ../nbs/11a_serve.ipynb #6c5d8359
@@ -590,7 +594,7 @@ async def _disconnect(receive) -> None:
     "Return when the client disconnects."
     while (await receive())['type'] != 'http.disconnect': pass
 
-# %% ../nbs/11a_serve.ipynb #efadedb1
+# %% ../nbs/11a_serve.ipynb #38ceb102
 async def _first(work, receive):
     "The result of the task `work`; `_ClientGone` (`work` cancelled, its events closed) if the client left first."
     gone = asyncio.ensure_future(_disconnect(receive))
@@ -650,7 +654,7 @@ async def _metrics(request):
     from starlette.responses import PlainTextResponse
     return PlainTextResponse(request.app.state.proxy.metrics.render(), media_type='text/plain; version=0.0.4')
 
-# %% ../nbs/11a_serve.ipynb #a0cc3664
+# %% ../nbs/11a_serve.ipynb #36208218
 API_KEYS_ENV = 'COREA_SERVE_API_KEYS'
 
 def load_api_keys(keys=(), keys_file=None, env: str | None = API_KEYS_ENV) -> tuple[str, ...]:
@@ -674,7 +678,7 @@ def key_matches(header: bytes | None, digests: list[bytes]) -> bool:
     for k in digests: ok |= hmac.compare_digest(d, k)          # every key compared: no early exit
     return ok and scheme.lower() == b'bearer'
 
-# %% ../nbs/11a_serve.ipynb #6b3f23a6
+# %% ../nbs/11a_serve.ipynb #bd2f6de2
 class KeyCheck:
     "ASGI middleware: requests need one of the app's keys (`cfg.api_keys`), except on open paths; 401 otherwise."
     def __init__(self, app, keys: tuple = (), open_paths: tuple = ('/health',)):
@@ -963,7 +967,7 @@ def _run_workers(cfg: ServeConfig, workers: int, sock) -> None:
         Multiprocess(config, sockets=[sock]).run()
     finally: shutil.rmtree(tmp, ignore_errors=True)
 
-# %% ../nbs/11a_serve.ipynb #c30200b1
+# %% ../nbs/11a_serve.ipynb #dd969328
 def _scripted_answer(body: dict, model: str, fail: str = '[fail]') -> tuple[int, dict]:
     "(status, response) of the scripted upstream for a chat completion `body` (a 500 if its text holds `fail`)."
     text = str(body['messages'][-1].get('content', ''))
