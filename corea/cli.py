@@ -464,7 +464,6 @@ def _reproduce(a) -> int:
         raise CLIError(f'corea.reproduce needs the training extras: pip install "corea[train]" ({e})') from e
     return int(reproduce.main(a.reproduce_argv) or 0)   # everything after `reproduce`, verbatim
 
-
 # %% ../nbs/12_cli.ipynb #4a14eb61
 def _parse(ap: argparse.ArgumentParser, argv: list[str]):
     "The namespace of `argv`; everything after `train`, `reproduce` or `engine ACTION` goes to that module verbatim."
@@ -526,6 +525,8 @@ _EPILOG_SERVE = """examples:
   corea serve --slm-url http://127.0.0.1:8001/v1 --slm-model slm --llm-url https://api.openai.com/v1 \\
               --llm-model gpt-4o-mini --threshold 0.8 --log runs/live       # LLM key from $COREA_LLM_API_KEY
   corea serve ... --threshold-from runs/calib --threshold-rule guaranteed:0.02,0.1 --param-ratio 4.57
+  corea serve ... --host 0.0.0.0 --api-keys-file /etc/corea/keys --workers 4 --log /shared/corea-live
+                  # clients send 'Authorization: Bearer KEY'; several copies may share the --log folder
 """
 def add_serve_parser(sub) -> None:
     "The `serve` subcommand: corea.serve's flags."
@@ -535,14 +536,14 @@ def add_serve_parser(sub) -> None:
                        description='Serve POST /v1/chat/completions: the SLM answers with the COREA instruction; '
                                    'below the threshold (or without a confidence) the LLM answers the original '
                                    'request. Every response carries a `corea` object (deferred, confidence, '
-                                   'threshold, cost); /metrics is Prometheus text; --log appends every decision to '
-                                   'a generation cache.')
+                                   'threshold, cost); stream: true is served as OpenAI chunks; /metrics is '
+                                   'Prometheus text; --log appends every decision to a generation cache; --api-key '
+                                   'and --workers make it fit for production traffic.')
     serve_flags(v)
 
 def _serve(a) -> int:
     from corea.serve import serve_main
     return serve_main(a)
-
 
 # %% ../nbs/12_cli.ipynb #471410f6
 def _engine(a) -> int:

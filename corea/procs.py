@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PR_SET_PDEATHSIG', 'PR_SET_CHILD_SUBREAPER', 'POLL_S', 'READY', 'process_table', 'alive', 'descendants', 'reap',
-           'end_tree', 'shepherd', 'Child', 'stop_all', 'shepherd_script', 'start_child', 'LocalServer', 'local_server']
+__all__ = ['PR_SET_PDEATHSIG', 'PR_SET_CHILD_SUBREAPER', 'POLL_S', 'READY', 'APP_READY', 'process_table', 'alive', 'descendants',
+           'reap', 'end_tree', 'shepherd', 'Child', 'stop_all', 'shepherd_script', 'start_child', 'LocalServer',
+           'local_server', 'local_app']
 
 # %% ../nbs/05a_procs.ipynb #ffdfeb34
 def _stat(pid: int) -> tuple[int, int, str] | None:
@@ -292,3 +293,25 @@ def local_server(model: str | Path | None = None, backend: str = 'transformers',
         url = _wait_ready(child.process, child.log, startup_timeout)
         name = re.search(r'\(model (.+?), backend', child.log.read_text(errors='replace')).group(1)
         yield LocalServer(url, name, child)
+
+# %% ../nbs/05a_procs.ipynb #e02de990
+APP_READY = 'corea local app: ready at '
+_APP_MAIN = ("import importlib, json, socket, sys, uvicorn\n"
+             "mod, fn = sys.argv[1].split(':')\n"
+             "app = getattr(importlib.import_module(mod), fn)(*json.loads(sys.argv[2]), **json.loads(sys.argv[3]))\n"
+             "sock = socket.socket()\nsock.bind(('127.0.0.1', 0))\nsock.listen(2048)\n"
+             f"print({APP_READY!r} + 'http://127.0.0.1:%d/v1' % sock.getsockname()[1], flush=True)\n"
+             "uvicorn.Server(uvicorn.Config(app, log_level='warning')).run(sockets=[sock])\n")
+
+@contextmanager
+def local_app(factory: str, *args, startup_timeout: float = 60.0, env: dict | None = None, **kwargs):
+    "Serve the ASGI app `factory(*args, **kwargs)` ('module:function') with uvicorn in a child process; yield its URL."
+    import json
+    argv = [sys.executable, '-c', _APP_MAIN, factory, json.dumps(args), json.dumps(kwargs)]
+    with start_child(argv, env={**os.environ, **(env or {})}, name='app') as child:
+        t0 = time.monotonic()
+        while not (m := re.search(re.escape(APP_READY) + r'(\S+)', child.log.read_text(errors='replace'))):
+            if child.poll() is not None or time.monotonic() - t0 > startup_timeout:
+                raise RuntimeError(f"{factory} did not start (exit code {child.poll()}): {child.log_tail(6)[-800:]}")
+            time.sleep(0.05)
+        yield m.group(1)

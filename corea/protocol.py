@@ -8,8 +8,9 @@ import json, math, time, uuid
 from dataclasses import dataclass, field
 
 # %% auto #0
-__all__ = ['ROLES', 'RequestError', 'ChatRequest', 'parse_json_body', 'chat_messages', 'parse_chat_request',
-           'parse_cascade_request', 'chat_response', 'response_text', 'error_json']
+__all__ = ['ROLES', 'MAX_MESSAGES', 'SSE_DONE', 'RequestError', 'ChatRequest', 'parse_json_body', 'chat_messages',
+           'parse_chat_request', 'parse_cascade_request', 'chat_response', 'response_text', 'error_json', 'sse',
+           'response_chunks', 'assemble_chunks']
 
 # %% ../nbs/05b_protocol.ipynb #b8b7396b
 class RequestError(ValueError):
@@ -34,9 +35,13 @@ class ChatRequest:
 
 # %% ../nbs/05b_protocol.ipynb #c341d653
 def parse_json_body(raw: bytes):
-    "The JSON value of a request body (an empty body is `null`); `RequestError` when it is not JSON."
-    try: return json.loads(raw or b'null')
+    "The JSON value of a UTF-8 request body (an empty body is `null`); `RequestError` when it is not that."
+    try: text = raw.decode('utf-8') if raw else 'null'
+    except UnicodeDecodeError as e:
+        raise RequestError(f"the body is not UTF-8 (byte {e.start}); send JSON encoded as UTF-8.") from None
+    try: return json.loads(text)
     except ValueError as e: raise RequestError(f"the body is not JSON ({e}).") from None
+    except RecursionError: raise RequestError("the body's JSON is nested too deeply; send a flat request.") from None
 
 # %% ../nbs/05b_protocol.ipynb #e1a65abf
 ROLES = ('system', 'user', 'assistant', 'developer')
@@ -104,15 +109,26 @@ def _corea_options(body: dict) -> dict:
         raise RequestError("corea.gold: a non-empty string.", param='corea.gold')
     return opts
 
-def parse_cascade_request(body) -> tuple[dict, dict]:
+MAX_MESSAGES = 2048
+
+def _stream_options(body: dict) -> None:
+    so = body.get('stream_options')
+    if so is not None and not (isinstance(so, dict) and isinstance(so.get('include_usage', False), bool)):
+        raise RequestError("stream_options: an object such as {\"include_usage\": true}.", param='stream_options')
+    if not isinstance(body.get('stream', False), bool):
+        raise RequestError("stream: true or false.", param='stream')
+
+def parse_cascade_request(body, max_messages: int = MAX_MESSAGES) -> tuple[dict, dict]:
     "(the request to forward, corea's own options) from a `corea serve` body; raises `RequestError`."
+    msgs = body.get('messages') if isinstance(body, dict) else None
+    if isinstance(msgs, list) and len(msgs) > max_messages:
+        raise RequestError(f"messages: {len(msgs)} messages, over the limit of {max_messages}; send a shorter "
+                           "conversation.", param='messages')
     req = parse_chat_request(body, max_tokens_limit=None, max_n=None)
     if not any(m['role'] == 'user' for m in req.messages):
         raise RequestError("messages: at least one 'user' message is required.", param='messages')
-    if req.stream:
-        raise RequestError("stream: not supported; the cascade decides on the complete answer (send stream=false).",
-                           param='stream')
     if req.n != 1: raise RequestError("n: only n=1 is supported; the cascade decides per answer.", param='n')
+    _stream_options(body)
     return {k: v for k, v in body.items() if k != 'corea'}, _corea_options(body)
 
 # %% ../nbs/05b_protocol.ipynb #8bd81bfa
@@ -146,3 +162,35 @@ def error_json(status: int, message: str, kind: str | None = None, **extra) -> d
     "OpenAI's error body: `{'error': {message, type, ...extra, code}}`."
     kind = kind or ('invalid_request_error' if status < 500 else 'server_error')
     return {'error': {'message': message, 'type': kind, **extra, 'code': status}}
+
+# %% ../nbs/05b_protocol.ipynb #74490173
+SSE_DONE = b'data: [DONE]\n\n'
+
+def sse(obj: dict) -> bytes:
+    "One server-sent event carrying `obj` as JSON."
+    return b'data: ' + json.dumps(obj, separators=(',', ':')).encode() + b'\n\n'
+
+def _chunk(resp: dict, choices: list, **extra) -> dict:
+    return {'id': resp.get('id') or f'chatcmpl-{uuid.uuid4().hex[:24]}', 'object': 'chat.completion.chunk',
+            'created': resp.get('created') or int(time.time()), 'model': resp.get('model'), 'choices': choices, **extra}
+
+# %% ../nbs/05b_protocol.ipynb #25b2a39e
+def response_chunks(resp: dict, include_usage: bool = False) -> list[dict]:
+    "The stream chunks of a complete chat completion `resp`: role, content, finish (and usage if asked)."
+    c = (resp.get('choices') or [{}])[0]
+    text, finish = response_text(resp) or '', c.get('finish_reason') or 'stop'
+    out = [_chunk(resp, [{'index': 0, 'delta': {'role': 'assistant', 'content': ''}, 'finish_reason': None}]),
+           _chunk(resp, [{'index': 0, 'delta': {'content': text}, 'finish_reason': None}]),
+           _chunk(resp, [{'index': 0, 'delta': {}, 'finish_reason': finish}])]
+    if include_usage: out.append(_chunk(resp, [], usage=resp.get('usage')))
+    return out
+
+def assemble_chunks(chunks: list[dict]) -> dict:
+    "The text, finish reason and usage (None if absent) of a stream of chunks."
+    text, finish, usage = [], None, None
+    for ch in chunks:
+        for c in ch.get('choices') or []:
+            text.append((c.get('delta') or {}).get('content') or '')
+            finish = c.get('finish_reason') or finish
+        usage = ch.get('usage') or usage
+    return dict(text=''.join(text), finish_reason=finish, usage=usage)

@@ -4,24 +4,27 @@
 
 # %% ../nbs/11a_serve.ipynb #cb5a84c3
 from __future__ import annotations
-import asyncio, json, math, os, re, time, uuid
+import asyncio, fcntl, hashlib, hmac, ipaddress, json, math, os, re, tempfile, time, uuid
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['LATENCY_BUCKETS', 'MAX_BODY_BYTES', 'SERVE_READY', 'slm_messages', 'decide', 'request_cost', 'ServeMetrics',
-           'serve_manifest', 'LogWriter', 'ServeConfig', 'CascadeProxy', 'make_app', 'running_server',
-           'threshold_from_cache', 'build_parser', 'config_from_args', 'serve_main', 'serve_process']
+__all__ = ['LATENCY_BUCKETS', 'API_KEYS_ENV', 'SERVE_CONFIG_ENV', 'KEEP_ALIVE_S', 'SERVE_READY', 'slm_messages', 'decide',
+           'request_cost', 'ServeMetrics', 'serve_manifest', 'LogWriter', 'ServeConfig', 'Events', 'CascadeProxy',
+           'ChatEndpoint', 'load_api_keys', 'key_matches', 'KeyCheck', 'make_app', 'app_from_env', 'GuardedH11Protocol',
+           'uvicorn_config', 'running_server', 'threshold_from_cache', 'build_parser', 'config_from_args', 'check_bind',
+           'serve_main', 'scripted_upstream', 'running_app', 'serve_process']
 
 # %% ../nbs/11a_serve.ipynb #ce112805
 from .parsing import COREA_INSTRUCTION, parse_response
 from .costs import ALL_TO_LLM, OUTPUT_WEIGHT, PAPER_PARAM_RATIO, llm_cost, slm_cost
-from .client import OpenAIClient, OpenAIError
+from .client import RETRY_STATUS, OpenAIClient, OpenAIError, backoff_delay
 from .procs import start_child
-from .protocol import RequestError, error_json, parse_cascade_request, parse_json_body, response_text
+from .protocol import (SSE_DONE, RequestError, error_json, parse_cascade_request, parse_json_body, response_chunks,
+                            response_text, sse)
 
 # %% ../nbs/11a_serve.ipynb #508ca14e
 def slm_messages(messages: list[dict], instruction: str = COREA_INSTRUCTION) -> list[dict]:
@@ -59,24 +62,35 @@ def request_cost(slm_tokens: tuple, llm_tokens: tuple | None, param_ratio: float
     return dict(slm=s, llm=l, total=s + l)
 
 # %% ../nbs/11a_serve.ipynb #b60af431
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 
-class _ReadCounter:
-    "A Prometheus counter whose value is read from `fn` at scrape time (a count kept elsewhere, e.g. the log's rows)."
-    def __init__(self, name: str, doc: str, fn): self.name, self.doc, self.fn = name, doc, fn
-    def collect(self):
-        from prometheus_client.core import CounterMetricFamily
-        yield CounterMetricFamily(self.name, self.doc, value=self.fn())
+class _Families:
+    "A registry-like holder of collected metric families, for `generate_latest`."
+    def __init__(self, fams: list): self.fams = fams
+    def collect(self): return self.fams
+
+def _deferral_ratio(fams: list):
+    "The gauge family of the share of answered requests that the LLM answered (NaN before the first)."
+    from prometheus_client.core import GaugeMetricFamily
+    n = [(s.labels.get('role'), s.value) for f in fams if f.name == 'corea_answered' for s in f.samples
+         if s.name == 'corea_answered_total']
+    total, llm = sum(v for _, v in n), sum(v for r, v in n if r == 'llm')
+    return GaugeMetricFamily('corea_deferral_ratio', 'share of answered requests that the LLM answered',
+                             value=llm / total if total else math.nan)
 
 # %% ../nbs/11a_serve.ipynb #8ec9e5da
 class ServeMetrics:
     "The Prometheus metrics of one `corea serve` app, in a registry of its own; `render()` gives the text format."
-    def __init__(self, log_rows=None):
+    def __init__(self):
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
         self.registry = r = CollectorRegistry()
         self.requests = Counter('corea_requests', 'chat completion requests by outcome (answered, deferred, '
-                                'bad_request, llm_failed, busy, internal_error)', ['outcome'], registry=r)
+                                'bad_request, unauthorized, too_large, too_slow, llm_failed, busy, client_gone, '
+                                'internal_error)', ['outcome'], registry=r)
+        self.answered = Counter('corea_answered', 'requests answered, by the role and model that answered',
+                                ['role', 'model'], registry=r)
         self.deferred = Counter('corea_deferred', 'requests the LLM answered, by reason', ['reason'], registry=r)
+        self.streamed = Counter('corea_streamed', 'answers sent as server-sent events', registry=r)
         self.cost = Counter('corea_cost', "cost in the paper's units, by side", ['side'], registry=r)
         self.upstream_errors = Counter('corea_upstream_errors', 'failed upstream calls, by upstream and kind',
                                        ['kind', 'upstream'], registry=r)
@@ -86,13 +100,23 @@ class ServeMetrics:
                                           buckets=LATENCY_BUCKETS, registry=r)
         self.request_latency = Histogram('corea_request_latency_seconds', 'end-to-end latency',
                                          buckets=LATENCY_BUCKETS, registry=r)
-        self.in_flight = Gauge('corea_in_flight', 'requests being served now', registry=r)
-        if log_rows: r.register(_ReadCounter('corea_log_rows', 'rows written to the log cache', log_rows))
+        self.in_flight = Gauge('corea_in_flight', 'requests being served now', registry=r, multiprocess_mode='livesum')
+        self.log_rows = Counter('corea_log_rows', 'rows written to the log cache', registry=r)
+
+    def families(self) -> list:
+        "This app's metric families (every worker's, summed, under PROMETHEUS_MULTIPROC_DIR) and the deferral ratio."
+        if os.environ.get('PROMETHEUS_MULTIPROC_DIR'):
+            from prometheus_client import CollectorRegistry
+            from prometheus_client.multiprocess import MultiProcessCollector
+            MultiProcessCollector(reg := CollectorRegistry())
+            fams = list(reg.collect())
+        else: fams = list(self.registry.collect())
+        return fams + [_deferral_ratio(fams)]
 
     def render(self) -> str:
         "The Prometheus text format (version 0.0.4) of this app's metrics."
         from prometheus_client import generate_latest
-        return generate_latest(self.registry).decode()
+        return generate_latest(_Families(self.families())).decode()
 
 # %% ../nbs/11a_serve.ipynb #32503c15
 def serve_manifest(slm_model: str, llm_model: str, param_ratio: float, output_weight: float) -> dict:
@@ -120,30 +144,50 @@ def _grade_rows(rows: list[dict], timeout: float) -> None:
 
 # %% ../nbs/11a_serve.ipynb #c3e625d1
 class LogWriter:
-    "Batches decision rows into a GenerationCache: one shard per flush, unique keys, graded when a gold was given."
-    def __init__(self, path, manifest: dict, flush_s: float = 1.0, max_rows: int = 512, grade_timeout: float = 5.0):
+    "Batches decision rows into a GenerationCache: one shard per flush, graded when a gold was given; safe to share."
+    def __init__(self, path, manifest: dict, flush_s: float = 1.0, grade_timeout: float = 5.0, on_write=None):
         from corea.cache import GenerationCache
         self.cache = GenerationCache(path, manifest=manifest)
-        self.flush_s, self.max_rows, self.grade_timeout = flush_s, max_rows, grade_timeout
-        self.next_sample: dict[tuple, int] = {}
-        for d, q, s, *_ in self.cache.done_keys():
-            self.next_sample[(d, q)] = max(self.next_sample.get((d, q), 0), s + 1)
+        self.flush_s, self.grade_timeout, self.on_write = flush_s, grade_timeout, on_write
         self.pending: list[dict] = []
+        self.samples: dict[str, int] = {}              # request id -> its sample, until its shadow row is written
+        self._shadowed: set[str] = set()
         self.written, self.errors = 0, 0
         self._task, self._lock = None, asyncio.Lock()
 
-    def add(self, rows: list[dict], sample: int | None = None) -> int:
-        "Queue the rows of one request under a fresh sample number (or `sample`, for a shadow call's row); return it."
-        key = (rows[0]['dataset'], rows[0]['question_id'])
-        if sample is None:
-            sample = self.next_sample.get(key, 0)
-            self.next_sample[key] = sample + 1
-        self.pending += [{**r, 'sample': sample} for r in rows]
-        return sample
+    def add(self, rows: list[dict], shadow_follows: bool = False) -> None:
+        "Queue the rows of one request (its sample is given at write time); a shadow call's row joins it later."
+        if shadow_follows: self._shadowed.add(rows[0]['request_id'])
+        self.pending += rows
+
+    def _number(self, rows: list[dict]) -> list[dict]:
+        "`rows` with samples: each request the next free one of its question over every writer's rows so far."
+        want = {(r['dataset'], r['question_id']) for r in rows}
+        nxt: dict[tuple, int] = {}
+        for d, q, smp, *_ in self.cache.done_keys():
+            if (d, q) in want and smp >= nxt.get((d, q), 0): nxt[(d, q)] = smp + 1
+        given, out = {}, []
+        for r in rows:
+            rid, key = r['request_id'], (r['dataset'], r['question_id'])
+            if rid not in given:
+                if r['shadow'] and rid in self.samples: given[rid] = self.samples[rid]
+                else: given[rid], nxt[key] = nxt.get(key, 0), nxt.get(key, 0) + 1
+            out.append({**r, 'sample': given[rid]})
+        return out
 
     def _write(self, rows: list[dict]) -> None:
+        "Grade, number and append `rows` as one shard, numbering and appending under the log's lock."
         _grade_rows(rows, self.grade_timeout)
-        self.cache.append(pd.DataFrame(rows).drop(columns=['gold', 'kind', 'role']))
+        with open(self.cache.path/'.serve-lock', 'w') as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            rows = self._number(rows)
+            self.cache.append(pd.DataFrame(rows).drop(columns=['gold', 'kind', 'role']))
+        for r in rows:                                 # remember a sample until its shadow row is written
+            rid = r['request_id']
+            if r['shadow']: self.samples.pop(rid, None)
+            elif rid in self._shadowed:
+                self._shadowed.discard(rid)
+                self.samples[rid] = r['sample']
 
     async def flush(self) -> int:
         "Write the pending rows as one shard (in a worker thread); return how many."
@@ -156,22 +200,27 @@ class LogWriter:
                 self.pending = rows + self.pending  # keep them for the next flush
                 raise
             self.written += len(rows)
+            if self.on_write: self.on_write(len(rows))
             return len(rows)
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.flush_s)
+        while not self._stop.is_set():
+            try: await asyncio.wait_for(self._stop.wait(), self.flush_s)
+            except asyncio.TimeoutError: pass
             try: await self.flush()
             except Exception as e:
                 print(f'corea serve: log write failed, will retry: {type(e).__name__}: {e}', flush=True)
 
     async def start(self) -> None:
         "Start the background flusher (every `flush_s` seconds)."
+        self._stop = asyncio.Event()
         self._task = asyncio.create_task(self._run())
 
     async def close(self) -> None:
-        "Stop the background flusher and write what is left."
-        if self._task: self._task.cancel()
+        "Stop the background flusher after its write (a cancelled write loses its rows), then write the rest."
+        if self._task:
+            self._stop.set()
+            await self._task
         await self.flush()
 
 # %% ../nbs/11a_serve.ipynb #6c5d8359
@@ -220,6 +269,11 @@ class ServeConfig:
     log_flush_s: float = 1.0
     shadow_rate: float = 0.0
     seed: int = 0
+    api_keys: tuple = field(default=(), repr=False)    # inbound keys: never printed, logged or sent back
+    open_metrics: bool = False
+    max_body_bytes: int = 4 << 20
+    body_timeout: float = 30.0
+    header_timeout: float = 30.0
 
     def __post_init__(self):
         if not (0 <= self.threshold <= ALL_TO_LLM):
@@ -234,17 +288,34 @@ class ServeConfig:
             raise ValueError("max_in_flight must be >= 1 and max_queue >= 0.")
         if not 0 <= self.shadow_rate <= 1:
             raise ValueError(f"shadow_rate={self.shadow_rate}: a share of kept requests in [0, 1].")
+        for k in ('max_body_bytes', 'body_timeout', 'header_timeout'):
+            if not getattr(self, k) > 0: raise ValueError(f"{k}={getattr(self, k)}: give a positive number.")
+        self.api_keys = tuple(self.api_keys)
 
 # %% ../nbs/11a_serve.ipynb #e4a79b5a
+class Events:
+    "The server-sent events of one streamed answer; `aclose` (always called by the sender) ends it, once."
+    def __init__(self, gen, done): self.gen, self._done = gen, done
+    def __aiter__(self): return self.gen.__aiter__()
+
+    async def aclose(self) -> None:
+        "Close the events and run their `done` (upstream closed, request logged, place freed), once."
+        try: await self.gen.aclose()
+        finally:
+            done, self._done = self._done, None
+            if done: await done()
+
 class CascadeProxy:
     "The cascade behind `corea serve`: SLM first, LLM on low or missing confidence, metered and logged."
     def __init__(self, cfg: ServeConfig):
         self.cfg = cfg
         self.slm = self._client(cfg.slm_url, cfg.slm_model, cfg.slm_api_key_env, cfg.slm_timeout, cfg.slm_retries)
         self.llm = self._client(cfg.llm_url, cfg.llm_model, cfg.llm_api_key_env, cfg.llm_timeout, cfg.llm_retries)
+        self.llm_stream = self._client(cfg.llm_url, cfg.llm_model, cfg.llm_api_key_env, cfg.llm_timeout, 0)
+        self.metrics = ServeMetrics()
         self.log = None if cfg.log is None else LogWriter(
-            cfg.log, serve_manifest(cfg.slm_model, cfg.llm_model, cfg.param_ratio, cfg.output_weight), cfg.log_flush_s)
-        self.metrics = ServeMetrics(log_rows=(lambda: self.log.written) if self.log else None)
+            cfg.log, serve_manifest(cfg.slm_model, cfg.llm_model, cfg.param_ratio, cfg.output_weight), cfg.log_flush_s,
+            on_write=self.metrics.log_rows.inc)
         self._sem, self._waiting, self.in_flight = asyncio.Semaphore(cfg.max_in_flight), 0, 0
         self._rng, self._shadows = np.random.default_rng(cfg.seed), set()
 
@@ -261,44 +332,54 @@ class CascadeProxy:
         if self._shadows:
             await asyncio.wait(self._shadows, timeout=self.cfg.llm_timeout * (self.cfg.llm_retries + 1) + 5)
         if self.log: await self.log.close()
-        await self.slm.aclose()
-        await self.llm.aclose()
+        for c in (self.slm, self.llm, self.llm_stream): await c.aclose()
 
-    async def handle(self, body) -> tuple[int, dict]:
-        "HTTP status and JSON body for one chat completion request body; never raises."
+    async def handle(self, body) -> tuple[int, dict | Events]:
+        "HTTP status and JSON body (for `stream: true`, a 200 and its `Events`) for one request body; never raises."
         m, t0, rid = self.metrics, time.perf_counter(), f'corea-{uuid.uuid4().hex}'
         try: body, opts = parse_cascade_request(body)
         except RequestError as e:
             m.requests.labels(outcome='bad_request').inc()
-            return e.status, error_json(e.status, str(e))
+            return e.status, error_json(e.status, str(e), param=e.param)
         if self._sem.locked() and self._waiting >= self.cfg.max_queue:
             m.requests.labels(outcome='busy').inc()
             return 503, error_json(503, f"busy: {self.cfg.max_in_flight} requests in flight and {self._waiting} "
                                    "queued; retry shortly.", 'server_busy')
-        status, out = await self._in_turn(body, opts, rid)
-        dt = time.perf_counter() - t0
-        m.request_latency.observe(dt)
-        if 'corea' in out: out['corea']['latency_s']['total'] = round(dt, 6)
+        status, out = await self._in_turn(body, opts, rid, t0)
+        if isinstance(out, dict): self._timed(out, t0)
         return status, out
+
+    def _timed(self, out: dict, t0: float) -> None:
+        "Observe the request's latency so far and put it in its `corea` object."
+        dt = time.perf_counter() - t0
+        self.metrics.request_latency.observe(dt)
+        if 'corea' in out: out['corea']['latency_s']['total'] = round(dt, 6)
 
     def _count_in_flight(self, step: int) -> None:
         self.in_flight += step
         self.metrics.in_flight.set(self.in_flight)
 
-    async def _in_turn(self, body: dict, opts: dict, rid: str) -> tuple[int, dict]:
-        "The cascade's answer once one of the `max_in_flight` places is free; a 500 that names a failure."
+    async def _free(self) -> None:
+        "Give back a place in flight."
+        self._count_in_flight(-1)
+        self._sem.release()
+
+    async def _in_turn(self, body: dict, opts: dict, rid: str, t0: float) -> tuple[int, dict | Events]:
+        "The cascade's answer once one of the `max_in_flight` places is free (a stream frees it when it ends)."
         self._waiting += 1
         try: await self._sem.acquire()  # bounded in flight; the queue is bounded in `handle`
         finally: self._waiting -= 1
         self._count_in_flight(1)
-        try: return await self._cascade(body, opts, rid)
+        out = None
+        try:
+            status, out = await self._cascade(body, opts, rid, t0)
+            return status, out
         except Exception as e:  # a bug, not an upstream failure: say so
             self.metrics.requests.labels(outcome='internal_error').inc()
             return 500, error_json(500, f'corea serve failed on this request: {type(e).__name__}: {e}',
                                    'internal_error')
         finally:
-            self._count_in_flight(-1)
-            self._sem.release()
+            if not isinstance(out, Events): await self._free()
 
     async def call(self, side: str, body: dict) -> tuple[dict | None, str | None, float]:
         "(response JSON or None, error or None, seconds) of one chat completion call to the 'slm' or 'llm' upstream."
@@ -309,22 +390,19 @@ class CascadeProxy:
                    else 'the upstream answered without choices[0].message.content')
         except OpenAIError as e: resp, err = None, str(e)
         except Exception as e: resp, err = None, f'{type(e).__name__}: {e}'
-        dt = time.perf_counter() - t0
-        self.metrics.upstream_latency.labels(upstream=side).observe(dt)
+        self._count_call(side, t0, err)
+        return (None if err else resp), err, time.perf_counter() - t0
+
+    def _count_call(self, side: str, t0: float, err: str | None) -> None:
+        "Observe one upstream call's latency and count its failure."
+        self.metrics.upstream_latency.labels(upstream=side).observe(time.perf_counter() - t0)
         if err:
             kind = 'timeout' if 'no answer within' in err else 'error'
             self.metrics.upstream_errors.labels(kind=kind, upstream=side).inc()
-        return (None if err else resp), err, dt
 
-    async def _cascade(self, body: dict, opts: dict, rid: str) -> tuple[int, dict]:
-        "The SLM's answer if it is confident enough, else the LLM's: status and JSON for the client."
-        cfg, chars = self.cfg, sum(len(json.dumps(m.get('content'))) for m in body['messages'])
-        s_resp, s_err, s_dt = await self.call('slm', {**body, 'model': cfg.slm_model,
-                                                      'messages': slm_messages(body['messages'])})
-        d = (decide(response_text(s_resp), cfg.threshold) if s_resp
-             else dict(deferred=True, confidence=None, answer=None, reason='slm_failed'))
-        l_resp, l_err, l_dt = (await self.call('llm', {**body, 'model': cfg.llm_model}) if d['deferred']
-                               else (None, None, 0.0))
+    def _info(self, rid: str, d: dict, s_resp, s_err, s_dt: float, l_resp, l_dt: float, chars: int) -> tuple:
+        "(the `corea` object, SLM tokens, LLM tokens) of one decided request: tokens, cost (Eq. 9-10), latencies."
+        cfg = self.cfg
         s_tok = _tokens(s_resp, chars + len(COREA_INSTRUCTION))
         l_tok = _tokens(l_resp, chars) if d['deferred'] and l_resp else None
         cost = request_cost(s_tok[:2], None if l_tok is None else l_tok[:2], cfg.param_ratio, cfg.output_weight)
@@ -333,9 +411,112 @@ class CascadeProxy:
                     usage_estimated=bool(s_tok[2] or (l_tok and l_tok[2])),
                     latency_s=dict(slm=round(s_dt, 6), llm=round(l_dt, 6)))
         if s_err: info['slm_error'] = s_err
-        return self._respond(body, opts, info, d['answer'], s_resp, l_resp, l_err, s_tok, l_tok)
+        return info, s_tok, l_tok
 
-    def _respond(self, body, opts, info, answer, s_resp, l_resp, l_err, s_tok, l_tok) -> tuple[int, dict]:
+    async def _cascade(self, body: dict, opts: dict, rid: str, t0: float) -> tuple[int, dict | Events]:
+        "The SLM's answer if it is confident enough, else the LLM's: status and JSON (or events) for the client."
+        cfg, chars = self.cfg, sum(len(json.dumps(m.get('content'))) for m in body['messages'])
+        stream, usage_too = bool(body.get('stream')), bool((body.get('stream_options') or {}).get('include_usage'))
+        plain = {k: v for k, v in body.items() if k not in ('stream', 'stream_options')}
+        s_resp, s_err, s_dt = await self.call('slm', {**plain, 'model': cfg.slm_model,
+                                                      'messages': slm_messages(plain['messages'])})
+        d = (decide(response_text(s_resp), cfg.threshold) if s_resp
+             else dict(deferred=True, confidence=None, answer=None, reason='slm_failed'))
+        if stream and d['deferred']:
+            st = dict(plain=plain, opts=opts, rid=rid, t0=t0, d=d, s_resp=s_resp, s_err=s_err, s_dt=s_dt, chars=chars)
+            return await self._open_llm_stream(st, usage_too)
+        l_resp, l_err, l_dt = (await self.call('llm', {**plain, 'model': cfg.llm_model}) if d['deferred']
+                               else (None, None, 0.0))
+        info, s_tok, l_tok = self._info(rid, d, s_resp, s_err, s_dt, l_resp, l_dt, chars)
+        status, out = self._respond(plain, opts, info, d['answer'], s_resp, l_resp, l_err, s_tok, l_tok)
+        if not (stream and status == 200): return status, out
+        self._timed(out, t0)
+        return 200, Events(self._kept_events(out, usage_too), self._free)
+
+    async def _kept_events(self, out: dict, usage_too: bool):
+        "The kept SLM answer as events, all at once; the last chunk carries the decision."
+        chunks = response_chunks({k: v for k, v in out.items() if k != 'corea'}, usage_too)
+        chunks[-1]['corea'] = out['corea']
+        self.metrics.streamed.inc()
+        yield b''.join(map(sse, chunks)) + SSE_DONE
+
+    async def _open_llm_stream(self, st: dict, usage_too: bool) -> tuple[int, dict | Events]:
+        "Open the LLM's stream, retried until its first chunk; the events, or a 502 (logged) if it never starts."
+        cfg, req = self.cfg, {**st['plain'], 'model': self.cfg.llm_model, 'stream_options': {'include_usage': True}}
+        st.update(t=time.perf_counter(), text=[], finish=None, usage=None, head=None, err=None, ended=False)
+        for attempt in range(cfg.llm_retries + 1):
+            it = self.llm_stream.stream('chat/completions', req)
+            try: first = await it.__anext__()
+            except StopAsyncIteration: st['err'], first = 'the LLM upstream ended its stream without a chunk', None
+            except OpenAIError as e:
+                st['err'], first = str(e), None
+                if e.status is not None and e.status not in RETRY_STATUS: attempt = cfg.llm_retries
+            except BaseException:                      # the client left while waiting: close the upstream stream
+                await it.aclose()
+                raise
+            if first is not None:
+                st['err'], st['it'] = None, it
+                return 200, Events(self._llm_events(st, first, usage_too), lambda: self._end_stream(st))
+            await it.aclose()
+            if attempt >= cfg.llm_retries: break
+            await asyncio.sleep(backoff_delay(attempt, self.llm.backoff, self.llm.max_backoff))
+        return self._end_llm(st)
+
+    def _take(self, st: dict, chunk: dict) -> dict:
+        "Note one LLM chunk's text, finish reason and usage; the chunk to forward (its usage held back)."
+        st['head'] = st['head'] or {k: chunk[k] for k in ('id', 'object', 'created', 'model') if k in chunk}
+        for c in chunk.get('choices') or []:
+            st['text'].append((c.get('delta') or {}).get('content') or '')
+            st['finish'] = c.get('finish_reason') or st['finish']
+        st['usage'] = chunk.get('usage') or st['usage']
+        return {k: v for k, v in chunk.items() if k != 'usage'}
+
+    async def _llm_events(self, st: dict, first: dict, usage_too: bool):
+        "Forward the LLM's chunks as they arrive; the last chunk carries the decision (and the usage if asked)."
+        held, chunk, it = None, first, st['it']
+        while chunk is not None:
+            out = self._take(st, chunk)
+            if out.get('choices'):
+                if not usage_too and any(c.get('finish_reason') for c in out['choices']): held = out
+                else: yield sse(out)
+            try: chunk = await it.__anext__()
+            except StopAsyncIteration: chunk = None
+            except Exception as e: st['err'], chunk = (str(e) if isinstance(e, OpenAIError)
+                                                       else f'{type(e).__name__}: {e}'), None
+        status, out = self._end_llm(st)
+        if status != 200:
+            yield sse({'error': out['error'], 'corea': out['corea']}) + SSE_DONE
+            return
+        last = {**(held or {**st['head'], 'choices': []}), 'corea': out['corea']}
+        if usage_too: last['usage'] = out.get('usage')
+        yield sse(last) + SSE_DONE
+
+    def _end_llm(self, st: dict, gone: bool = False) -> tuple[int, dict]:
+        "Meter, count and log a deferred streamed request once its LLM stream ended (or failed, or its client left)."
+        st['ended'] = True
+        dt, err = time.perf_counter() - st['t'], st['err']
+        self._count_call('llm', st['t'], err)
+        l_resp = None if err else {**(st['head'] or {}), 'object': 'chat.completion', 'usage': st['usage'],
+                                   'choices': [{'index': 0, 'finish_reason': st['finish'], 'message': {
+                                       'role': 'assistant', 'content': ''.join(st['text'])}}]}
+        info, s_tok, l_tok = self._info(st['rid'], st['d'], st['s_resp'], st['s_err'], st['s_dt'], l_resp, dt,
+                                        st['chars'])
+        if gone: info['llm_error'] = 'the client left before the end of the stream'
+        self.metrics.streamed.inc()
+        status, out = self._respond(st['plain'], st['opts'], info, st['d']['answer'], st['s_resp'], l_resp, err,
+                                    s_tok, l_tok, gone)
+        self._timed(out, st['t0'])
+        return status, out
+
+    async def _end_stream(self, st: dict) -> None:
+        "The end of a deferred stream, however it ended: upstream stream closed, request logged (once), place freed."
+        try:
+            await st['it'].aclose()
+            if not st['ended']: self._end_llm(st, gone=True)
+        finally: await self._free()
+
+    def _respond(self, body, opts, info, answer, s_resp, l_resp, l_err, s_tok, l_tok,
+                 gone: bool = False) -> tuple[int, dict]:
         "The HTTP status and JSON for the client; metrics and log rows on the side."
         m, cfg, deferred = self.metrics, self.cfg, info['deferred']
         m.cost.labels(side='slm').inc(info['cost']['slm'])
@@ -348,16 +529,18 @@ class CascadeProxy:
                                 'corea': {**info, 'slm_response': s_resp}}
         else:
             info['answered_by'] = 'llm' if deferred else 'slm'
-            m.requests.labels(outcome='deferred' if deferred else 'answered').inc()
+            m.requests.labels(outcome='client_gone' if gone else 'deferred' if deferred else 'answered').inc()
+            if not gone: m.answered.labels(info['answered_by'], cfg.llm_model if deferred else cfg.slm_model).inc()
             status, out = 200, {**(l_resp if deferred else s_resp), 'corea': info}
-        sample = self.log.add(_log_rows(cfg, opts, info, answer, s_resp, l_resp, s_tok, l_tok)) if self.log else None
-        if not deferred and cfg.shadow_rate and self._rng.random() < cfg.shadow_rate:
-            t = asyncio.create_task(self._shadow(body, opts, info, sample))
+        shadow = not deferred and cfg.shadow_rate and self._rng.random() < cfg.shadow_rate
+        if self.log: self.log.add(_log_rows(cfg, opts, info, answer, s_resp, l_resp, s_tok, l_tok), bool(shadow))
+        if shadow:
+            t = asyncio.create_task(self._shadow(body, opts, info))
             self._shadows.add(t)
             t.add_done_callback(self._shadows.discard)
         return status, out
 
-    async def _shadow(self, body: dict, opts: dict, info: dict, sample: int | None) -> None:
+    async def _shadow(self, body: dict, opts: dict, info: dict) -> None:
         "Send a kept request to the LLM too, off the request path; log its row beside the SLM's."
         resp, err, dt = await self.call('llm', {**body, 'model': self.cfg.llm_model})
         tok = _tokens(resp, sum(len(json.dumps(m.get('content'))) for m in body['messages'])) if resp else (0, 0, False)
@@ -367,25 +550,91 @@ class CascadeProxy:
         if self.log is None: return
         shadow_info = {**info, 'llm_error': err, 'latency_s': {**info['latency_s'], 'llm': round(dt, 6)}}
         row = _log_rows(self.cfg, opts, {**shadow_info, 'deferred': True}, None, None, resp, (0, 0), tok)[1]
-        self.log.add([{**row, 'deferred': False, 'shadow': True}], sample)
+        self.log.add([{**row, 'deferred': False, 'shadow': True}])
 
 # %% ../nbs/11a_serve.ipynb #f6176612
-MAX_BODY_BYTES = 4 << 20
+_STATUS_OUTCOME = {401: 'unauthorized', 408: 'too_slow', 413: 'too_large'}
+
+class _ClientGone(Exception):
+    "The client disconnected."
 
 def _json(obj, status: int = 200, headers: dict | None = None):
     from starlette.responses import JSONResponse
     return JSONResponse(obj, status, headers=headers)
 
-async def _chat(request):
-    "POST /v1/chat/completions: the cascade's answer; a 413 or 400 before any upstream when the body is bad."
-    proxy, raw = request.app.state.proxy, await request.body()
-    if len(raw) > MAX_BODY_BYTES: return _json(error_json(413, f'request body over {MAX_BODY_BYTES} bytes'), 413)
-    try: body = parse_json_body(raw)
-    except RequestError as e:
-        proxy.metrics.requests.labels(outcome='bad_request').inc()
-        return _json(error_json(e.status, str(e)), e.status)
-    status, out = await proxy.handle(body)
-    return _json(out, status, headers={'Retry-After': '1'} if status == 503 else None)
+async def _send_json(send, status: int, obj: dict, headers: tuple = ()) -> None:
+    "Send `obj` as a complete JSON response."
+    data = json.dumps(obj).encode()
+    await send({'type': 'http.response.start', 'status': status, 'headers': [
+        (b'content-type', b'application/json'), (b'content-length', str(len(data)).encode()), *headers]})
+    await send({'type': 'http.response.body', 'body': data})
+
+def _header(scope, name: bytes) -> bytes | None:
+    return next((v for k, v in scope['headers'] if k == name), None)
+
+async def _read_body(scope, receive, limit: int, timeout: float) -> bytes:
+    "The request body; `RequestError` 413 above `limit` bytes, 408 after `timeout` s; `_ClientGone` if it left."
+    n = _header(scope, b'content-length')
+    if n is not None and n.isdigit() and int(n) > limit:
+        raise RequestError(f"the request body has {int(n)} bytes, over the limit of {limit}; send less.", 413)
+    async def read() -> bytes:
+        parts, size = [], 0
+        while True:
+            msg = await receive()
+            if msg['type'] == 'http.disconnect': raise _ClientGone()
+            parts.append(msg.get('body', b''))
+            size += len(parts[-1])
+            if size > limit: raise RequestError(f"the request body is over the limit of {limit} bytes; send less.", 413)
+            if not msg.get('more_body'): return b''.join(parts)
+    try: return await asyncio.wait_for(read(), timeout)
+    except asyncio.TimeoutError:
+        raise RequestError(f"the request body took over {timeout:g} s to arrive; send it at once.", 408) from None
+
+async def _disconnect(receive) -> None:
+    "Return when the client disconnects."
+    while (await receive())['type'] != 'http.disconnect': pass
+
+# %% ../nbs/11a_serve.ipynb #38ceb102
+async def _first(work, receive):
+    "The result of the task `work`; `_ClientGone` (`work` cancelled, its events closed) if the client left first."
+    gone = asyncio.ensure_future(_disconnect(receive))
+    try: await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally: gone.cancel()
+    if work.done(): return work.result()
+    work.cancel()
+    res = (await asyncio.gather(work, return_exceptions=True))[0]
+    if isinstance(res, tuple) and isinstance(res[1], Events): await res[1].aclose()
+    raise _ClientGone()
+
+async def _send_events(send, receive, events: Events) -> None:
+    "Send `events` as they come, until they end or the client leaves; close them either way."
+    async def pump():
+        await send({'type': 'http.response.start', 'status': 200, 'headers': [
+            (b'content-type', b'text/event-stream'), (b'cache-control', b'no-cache'), (b'x-accel-buffering', b'no')]})
+        async for b in events: await send({'type': 'http.response.body', 'body': b, 'more_body': True})
+        await send({'type': 'http.response.body', 'body': b''})
+    tasks = [asyncio.ensure_future(pump()), asyncio.ensure_future(_disconnect(receive))]
+    try: await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks: t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await events.aclose()
+
+class ChatEndpoint:
+    "POST /v1/chat/completions (ASGI): bounded body, the cascade, its JSON or events; a client that leaves cancels it."
+    async def __call__(self, scope, receive, send) -> None:
+        proxy, cfg = scope['app'].state.proxy, scope['app'].state.cfg
+        try:
+            body = parse_json_body(await _read_body(scope, receive, cfg.max_body_bytes, cfg.body_timeout))
+            status, out = await _first(asyncio.ensure_future(proxy.handle(body)), receive)
+        except RequestError as e:
+            proxy.metrics.requests.labels(outcome=_STATUS_OUTCOME.get(e.status, 'bad_request')).inc()
+            return await _send_json(send, e.status, error_json(e.status, str(e)))
+        except _ClientGone:
+            proxy.metrics.requests.labels(outcome='client_gone').inc()
+            return
+        if isinstance(out, Events): return await _send_events(send, receive, out)
+        await _send_json(send, status, out, ((b'retry-after', b'1'),) if status == 503 else ())
 
 # %% ../nbs/11a_serve.ipynb #cd00d8c7
 async def _models(request):
@@ -398,12 +647,51 @@ async def _health(request):
     "GET /health: the threshold, the models, the requests in flight and the log."
     cfg, p = request.app.state.cfg, request.app.state.proxy
     return _json(dict(status='ok', threshold=cfg.threshold, slm=cfg.slm_model, llm=cfg.llm_model,
-                      in_flight=p.in_flight, log=cfg.log))
+                      in_flight=p.in_flight, log=cfg.log, worker=os.getpid()))
 
 async def _metrics(request):
-    "GET /metrics: the Prometheus text format."
+    "GET /metrics: the Prometheus text format (behind the API key unless `open_metrics`)."
     from starlette.responses import PlainTextResponse
     return PlainTextResponse(request.app.state.proxy.metrics.render(), media_type='text/plain; version=0.0.4')
+
+# %% ../nbs/11a_serve.ipynb #36208218
+API_KEYS_ENV = 'COREA_SERVE_API_KEYS'
+
+def load_api_keys(keys=(), keys_file=None, env: str | None = API_KEYS_ENV) -> tuple[str, ...]:
+    "The inbound API keys: `keys`, one a line in `keys_file` (# comments) and comma-separated in $`env`."
+    out = list(keys or ())
+    if keys_file:
+        f = Path(keys_file)
+        if not f.is_file(): raise ValueError(f"--api-keys-file {f}: no such file; give a file with one key a line.")
+        out += [l.strip() for l in f.read_text().splitlines() if l.strip() and not l.strip().startswith('#')]
+    if env and os.environ.get(env): out += [k.strip() for k in os.environ[env].split(',') if k.strip()]
+    for i, k in enumerate(out):
+        if len(k) < 8 or any(c.isspace() for c in k):
+            raise ValueError(f"API key {i + 1} of {len(out)} is shorter than 8 characters or holds a space; "
+                             "use long random keys, e.g. python -c 'import secrets; print(secrets.token_urlsafe())'.")
+    return tuple(dict.fromkeys(out))
+
+def key_matches(header: bytes | None, digests: list[bytes]) -> bool:
+    "Whether an Authorization header holds `Bearer KEY` for a key of `digests` (sha256), compared in constant time."
+    scheme, _, token = (header or b'').partition(b' ')
+    d, ok = hashlib.sha256(token.strip()).digest(), False
+    for k in digests: ok |= hmac.compare_digest(d, k)          # every key compared: no early exit
+    return ok and scheme.lower() == b'bearer'
+
+# %% ../nbs/11a_serve.ipynb #bd2f6de2
+class KeyCheck:
+    "ASGI middleware: requests need one of the app's keys (`cfg.api_keys`), except on open paths; 401 otherwise."
+    def __init__(self, app, keys: tuple = (), open_paths: tuple = ('/health',)):
+        self.app, self.open_paths = app, open_paths
+        self.digests = [hashlib.sha256(k.encode()).digest() for k in keys]
+
+    async def __call__(self, scope, receive, send):
+        if (scope['type'] != 'http' or not self.digests or scope['path'] in self.open_paths
+                or key_matches(_header(scope, b'authorization'), self.digests)):
+            return await self.app(scope, receive, send)
+        scope['app'].state.proxy.metrics.requests.labels(outcome='unauthorized').inc()
+        await _send_json(send, 401, error_json(401, "a valid API key is required: send 'Authorization: Bearer KEY'.",
+                                               'invalid_api_key'), ((b'www-authenticate', b'Bearer'),))
 
 # %% ../nbs/11a_serve.ipynb #948540f7
 @asynccontextmanager
@@ -417,13 +705,71 @@ async def _lifespan(app):
 def make_app(cfg: ServeConfig):
     "The Starlette app of `corea serve` for `cfg`; the proxy starts and stops with it (the log is flushed on shutdown)."
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
     from starlette.routing import Route
-    app = Starlette(routes=[Route('/v1/chat/completions', _chat, methods=['POST']), Route('/v1/models', _models),
-                            Route('/health', _health), Route('/metrics', _metrics)], lifespan=_lifespan)
+    open_paths = ('/health', '/metrics') if cfg.open_metrics else ('/health',)
+    app = Starlette(routes=[Route('/v1/chat/completions', ChatEndpoint(), methods=['POST']),
+                            Route('/v1/models', _models), Route('/health', _health), Route('/metrics', _metrics)],
+                    lifespan=_lifespan,
+                    middleware=[Middleware(KeyCheck, keys=cfg.api_keys, open_paths=open_paths)])
     app.state.cfg = cfg
     return app
 
+SERVE_CONFIG_ENV = 'COREA_SERVE_CONFIG_FILE'
+
+def app_from_env():
+    "The app of the `ServeConfig` in the JSON file named by $COREA_SERVE_CONFIG_FILE (each worker of `--workers N`)."
+    return make_app(ServeConfig(**json.loads(Path(os.environ[SERVE_CONFIG_ENV]).read_text())))
+
 # %% ../nbs/11a_serve.ipynb #9724ace7
+KEEP_ALIVE_S = 65   # longer than clients (httpx: 5 s) and load balancers (often 60 s) keep idle connections: they close
+                    # first, so a request never meets a connection the server is closing
+try: from uvicorn.protocols.http.h11_impl import H11Protocol
+except ImportError: H11Protocol = object              # the serve extra is missing: make_app says so when called
+
+class GuardedH11Protocol(H11Protocol):
+    "uvicorn's h11 protocol, closing a connection whose request headers take over `config.header_timeout` s."
+    def __init__(self, config, *args, **kw):
+        super().__init__(config, *args, **kw)
+        self.header_timeout, self._deadline = getattr(config, 'header_timeout', 30.0), None
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self.header_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None: self._deadline.cancel()
+        self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing(): self.transport.close()
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self._deadline is None and (self.cycle is None or self.cycle.response_complete): self._arm()   # a request
+        super().data_received(data)
+
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle: self._disarm()                      # a request's headers are in
+
+    def connection_lost(self, exc) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+def uvicorn_config(app, cfg: ServeConfig, **kw):
+    "The uvicorn config of `corea serve`: headers bounded by `GuardedH11Protocol`, idle connections kept 65 s."
+    import uvicorn
+    config = uvicorn.Config(app, http=GuardedH11Protocol, log_level='warning', lifespan='on',
+                            timeout_keep_alive=KEEP_ALIVE_S, **kw)
+    config.header_timeout = cfg.header_timeout
+    return config
+
 def _wait_healthy(url: str, thread, timeout: float) -> None:
     "Poll `url`/health until it answers 200; RuntimeError if `thread` died or `timeout` s passed."
     import urllib.request
@@ -444,8 +790,7 @@ def running_server(cfg: ServeConfig, host: str = '127.0.0.1', port: int = 0, sta
     sock = socket.socket()
     sock.bind((host, port))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(make_app(cfg), log_level='warning', timeout_graceful_shutdown=10,
-                                           lifespan='on'))
+    server = uvicorn.Server(uvicorn_config(make_app(cfg), cfg, timeout_graceful_shutdown=10))
     t = threading.Thread(target=server.run, kwargs=dict(sockets=[sock]), daemon=True, name='corea-serve')
     t.start()
     try:
@@ -511,6 +856,25 @@ def _cost_flags(ap) -> None:
                     help='price of an output token in input tokens (default 4)')
 
 # %% ../nbs/11a_serve.ipynb #87cd27ce
+def _inbound_flags(ap) -> None:
+    "Who may call, how much they may send, and how many workers answer."
+    ap.add_argument('--api-key', action='append', default=[], metavar='KEY',
+                    help="a key clients must send as 'Authorization: Bearer KEY' (repeatable; visible in ps: prefer "
+                         f"--api-keys-file or ${API_KEYS_ENV})")
+    ap.add_argument('--api-keys-file', metavar='FILE', help='a file of client keys, one a line (# comments)')
+    ap.add_argument('--api-keys-env', default=API_KEYS_ENV,
+                    help=f'environment variable of comma-separated client keys (default {API_KEYS_ENV})')
+    ap.add_argument('--allow-no-key', action='store_true',
+                    help='serve a non-loopback --host without any key (anyone who reaches it spends your budget)')
+    ap.add_argument('--open-metrics', action='store_true', help='serve /metrics without a key (for a scraper)')
+    ap.add_argument('--workers', type=int, default=1,
+                    help='worker processes (default 1); they share the port and the log')
+    ap.add_argument('--max-body-bytes', type=int, default=4 << 20, help='larger request bodies get 413 (default 4 MiB)')
+    ap.add_argument('--body-timeout', type=float, default=30.0,
+                    help='seconds a request body may take to arrive, then 408 (default 30)')
+    ap.add_argument('--header-timeout', type=float, default=30.0,
+                    help="seconds a connection may take to send a request's headers, then closed (default 30)")
+
 def build_parser(ap=None):
     "The flags of `corea serve` (added to `ap`, or a new parser)."
     import argparse
@@ -539,6 +903,7 @@ def build_parser(ap=None):
                     help='environment variable holding the SLM API key')
     ap.add_argument('--llm-api-key-env', default='COREA_LLM_API_KEY',
                     help='environment variable holding the LLM API key')
+    _inbound_flags(ap)
     return ap
 
 # %% ../nbs/11a_serve.ipynb #3635585f
@@ -550,8 +915,19 @@ def config_from_args(a) -> tuple[ServeConfig, str]:
     cfg = ServeConfig(a.slm_url, a.slm_model, a.llm_url, a.llm_model, tau, a.param_ratio, a.output_weight,
                       a.slm_timeout, a.llm_timeout, max_in_flight=a.max_in_flight, max_queue=a.max_queue,
                       slm_api_key_env=a.slm_api_key_env, llm_api_key_env=a.llm_api_key_env, log=a.log,
-                      shadow_rate=a.shadow_rate)
+                      shadow_rate=a.shadow_rate, api_keys=load_api_keys(a.api_key, a.api_keys_file, a.api_keys_env),
+                      open_metrics=a.open_metrics, max_body_bytes=a.max_body_bytes, body_timeout=a.body_timeout,
+                      header_timeout=a.header_timeout)
     return cfg, how
+
+def check_bind(host: str, keys: tuple, allow_no_key: bool = False) -> None:
+    "Refuse (ValueError) to serve an address other machines reach without a key, unless `allow_no_key`."
+    try: loopback = host == 'localhost' or ipaddress.ip_address(host).is_loopback
+    except ValueError: loopback = False
+    if keys or allow_no_key or loopback: return
+    raise ValueError(f"--host {host} is reachable from other machines and no API key is set: anyone who reaches it "
+                     f"spends your LLM budget. Set --api-key, --api-keys-file or ${API_KEYS_ENV}, or pass "
+                     "--allow-no-key to serve without keys.")
 
 # %% ../nbs/11a_serve.ipynb #ad5a1033
 SERVE_READY = 'corea serve: ready at '
@@ -560,16 +936,107 @@ def serve_main(a) -> int:
     "Run `corea serve` with parsed flags in the foreground until interrupted."
     import signal, socket, sys, uvicorn
     cfg, how = config_from_args(a)
+    check_bind(a.host, cfg.api_keys, a.allow_no_key)
+    if a.workers < 1: raise ValueError(f"--workers {a.workers}: give 1 or more.")
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((a.host, a.port))
     sock.listen(2048)  # connections wait in the backlog until uvicorn accepts
     print(f"{SERVE_READY}http://{a.host}:{sock.getsockname()[1]}/v1 (SLM {cfg.slm_model} at {cfg.slm_url}, "
           f"LLM {cfg.llm_model} at {cfg.llm_url}, threshold {cfg.threshold:g}: {how}"
-          + (f", log {cfg.log}" if cfg.log else '') + ')', flush=True)
+          + (f", log {cfg.log}" if cfg.log else '') + (f", {a.workers} workers" if a.workers > 1 else '')
+          + (', API keys required' if cfg.api_keys else '') + ')', flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # uvicorn re-raises SIGTERM after its graceful shutdown
-    uvicorn.Server(uvicorn.Config(make_app(cfg), log_level='warning', timeout_graceful_shutdown=30)).run(sockets=[sock])
+    if a.workers == 1:
+        uvicorn.Server(uvicorn_config(make_app(cfg), cfg, timeout_graceful_shutdown=30)).run(sockets=[sock])
+    else: _run_workers(cfg, a.workers, sock)
     return 0
+
+def _run_workers(cfg: ServeConfig, workers: int, sock) -> None:
+    "Serve `sock` with `workers` uvicorn worker processes; their settings in a private file, their metrics summed."
+    import shutil, uvicorn
+    from uvicorn.supervisors import Multiprocess
+    tmp = Path(tempfile.mkdtemp(prefix='corea-serve-'))  # mode 700: the API keys are in there
+    try:
+        (tmp/'config.json').write_text(json.dumps(asdict(cfg)))
+        os.environ[SERVE_CONFIG_ENV] = str(tmp/'config.json')
+        os.environ.setdefault('PROMETHEUS_MULTIPROC_DIR', str(tmp/'metrics'))
+        Path(os.environ['PROMETHEUS_MULTIPROC_DIR']).mkdir(parents=True, exist_ok=True)
+        config = uvicorn_config('corea.serve:app_from_env', cfg, factory=True, workers=workers,
+                                timeout_graceful_shutdown=30)
+        Multiprocess(config, sockets=[sock]).run()
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+
+# %% ../nbs/11a_serve.ipynb #dd969328
+def _scripted_answer(body: dict, model: str, fail: str = '[fail]') -> tuple[int, dict]:
+    "(status, response) of the scripted upstream for a chat completion `body` (a 500 if its text holds `fail`)."
+    text = str(body['messages'][-1].get('content', ''))
+    if fail in text: return 500, error_json(500, 'injected upstream failure')
+    conf = m.group(1) if (m := re.search(r'\[conf=([0-9.]+)\]', text)) else '0.9'
+    answer = f'The sum is 5. \\boxed{{5}} \\confidence{{{conf}}}'
+    usage = dict(prompt_tokens=len(text) // 4 + 1, completion_tokens=12, total_tokens=len(text) // 4 + 13)
+    return 200, dict(id=f'chatcmpl-{uuid.uuid4().hex[:12]}', object='chat.completion', created=int(time.time()),
+                     model=model, usage=usage, choices=[dict(index=0, finish_reason='stop', logprobs=None,
+                                                             message=dict(role='assistant', content=answer))])
+
+def scripted_upstream(model: str = 'scripted', chunks: int = 4, chunk_delay: float = 0.0, delay: float = 0.0,
+                      fail: str = '[fail]'):
+    "An ASGI app answering chat completions with a scripted COREA answer (see above) after `delay` s, or streamed."
+    state = dict(requests=0, active=0, left=0)          # requests seen, being answered, streams whose client left
+    async def stream(send, receive, resp):
+        await send({'type': 'http.response.start', 'status': 200, 'headers': [(b'content-type', b'text/event-stream')]})
+        text, n, gone = response_text(resp), max(1, chunks), asyncio.ensure_future(_disconnect(receive))
+        chs = response_chunks(resp, True)
+        try:
+            for i in range(n):
+                if gone.done():
+                    state['left'] += 1
+                    return
+                part = text[i * len(text) // n:(i + 1) * len(text) // n]
+                ch = {**chs[1], 'choices': [{'index': 0, 'delta': {'content': part}, 'finish_reason': None}]}
+                await send({'type': 'http.response.body', 'body': sse(ch), 'more_body': True})
+                if chunk_delay: await asyncio.sleep(chunk_delay)
+            await send({'type': 'http.response.body', 'body': sse(chs[2]) + sse(chs[3]) + SSE_DONE})
+        finally: gone.cancel()
+    async def app(scope, receive, send):
+        if scope['type'] != 'http': return
+        state['requests'] += 1
+        state['active'] += 1
+        try:
+            raw, more = b'', True
+            while more:
+                msg = await receive()
+                raw, more = raw + msg.get('body', b''), msg.get('more_body', False)
+            body = json.loads(raw or b'{}')
+            if delay: await asyncio.sleep(delay)
+            status, resp = _scripted_answer(body, model, fail)
+            if status != 200 or not body.get('stream'): return await _send_json(send, status, resp)
+            await stream(send, receive, resp)
+        finally: state['active'] -= 1
+    app.state = state
+    return app
+
+@contextmanager
+def running_app(app, host: str = '127.0.0.1', startup_timeout: float = 30.0, **kw):
+    "Serve an ASGI `app` with uvicorn in a background thread on a free port; yield its base URL (…/v1); stop on exit."
+    import socket, threading, uvicorn
+    sock = socket.socket()
+    sock.bind((host, 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level='warning', **kw))
+    t = threading.Thread(target=server.run, kwargs=dict(sockets=[sock]), daemon=True, name='corea-app')
+    t.start()
+    try:
+        deadline = time.time() + startup_timeout
+        while not server.started:
+            if time.time() > deadline or not t.is_alive():
+                raise RuntimeError(f'the app did not start in {startup_timeout} s')
+            time.sleep(0.02)
+        yield f'http://{host}:{port}/v1'
+    finally:
+        server.should_exit = True
+        t.join(30)
+        sock.close()
 
 # %% ../nbs/11a_serve.ipynb #dd21e42c
 def _serve_ready(child, timeout: float) -> str:
