@@ -2,7 +2,7 @@
 """`corea generate --backend auto` end to end against each CPU backend, on a small and a large job (issue 20).
 
     nice python bench/generation_auto.py                      # -> bench/results/generation_auto.md
-    nice python bench/generation_auto.py --sizes 16,128,1000 --measure-up-to 128 --full vllm-cpu,auto
+    nice python bench/generation_auto.py --sizes 16,128,1000 --measure-up-to 16 --full ct2,vllm-cpu,auto --max-run 128
 
 Each run is the command a user types, in a fresh process: `corea generate --dataset arithmetic --n N --samples 1
 --max-new-tokens 96 --backend B --out DIR` (the same questions, seed 0 and settings for every backend), timed from
@@ -11,9 +11,10 @@ grading and the cache. Backends run interleaved, in an order rotated per job siz
 hits all; every row carries the 1-minute load before and after, and the CPU seconds of the command's process tree
 (its work, which other jobs' load does not inflate the way it inflates wall time).
 
-Jobs larger than `--measure-up-to` answers run only for the backends in `--full`; for the others the wall time is
-extrapolated from the largest job measured (its wall time plus the further answers at its seconds per answer after
-start-up: CTranslate2 and transformers run batches of 16 whatever the job) and marked so. From the same runs: each
+Jobs larger than `--measure-up-to` answers run only for the backends in `--full`, and none larger than `--max-run`;
+for the others the wall time is extrapolated from the largest job measured (its wall time plus the further answers at
+its seconds per answer after start-up: CTranslate2 and transformers run batches of 16 whatever the job) and marked
+so; auto's is that of the backend `choose_backend` picks for that job (its reason quoted). From the same runs: each
 engine's start-up (`corea generate` prints it) and output tokens/s after it, and the mean answer length over the
 cap, which `corea.backends.base.CPU_ENGINES` and `ANSWER_FILL` hold.
 """
@@ -62,22 +63,27 @@ def extrapolate(rows: list[dict], n: int) -> float:
     return r['wall'] + (n - r['n']) * r['gen_s'] / r['answers']
 
 
-def table(results: dict, sizes: list[int], full: set) -> list[str]:
+def wall_of(results: dict, be: str, n: int, picks: dict) -> float:
+    "The measured wall time of `be` on the `n`-answer job, else its extrapolation (auto: of the backend it picks)."
+    if (r := results.get((be, n))) is not None: return r['wall']
+    be = picks[n].backend if be == 'auto' else be
+    return extrapolate([x for (b, _), x in results.items() if b == be], n)
+
+
+def table(results: dict, sizes: list[int], picks: dict) -> list[str]:
     "The markdown rows: one per (job size, backend), measured or extrapolated, with the ratio to the best."
     lines = ['| job | backend | ran on | wall time (s) | vs best | engine start-up (s) | output tokens | '
              'output tokens/s after start-up | threads | CPU s | load (1 min) before / after |',
              '|---|---|---|---|---|---|---|---|---|---|---|']
     for n in sizes:
-        walls = {}
-        for be in BACKENDS:
-            r = results.get((be, n))
-            walls[be] = r['wall'] if r else extrapolate([x for (b, _), x in results.items() if b == be], n)
+        walls = {be: wall_of(results, be, n, picks) for be in BACKENDS}
         best = min(w for be, w in walls.items() if be != 'auto')
         for be in BACKENDS:
             r = results.get((be, n))
             if r is None:
-                lines.append(f'| {n} answers | {be} | | {walls[be]:.0f} (extrapolated) | {walls[be] / best:.2f}x '
-                             f'| | | | | | |')
+                on = picks[n].backend if be == 'auto' else be
+                lines.append(f'| {n} answers | {be} | {on} | {walls[be]:.0f} (extrapolated) | '
+                             f'{walls[be] / best:.2f}x | | | | | | |')
                 continue
             lines.append(f"| {n} answers | {be} | {r['chose']} | {r['wall']:.1f} | {r['wall'] / best:.2f}x | "
                          f"{r['start_s']:.1f} | {r['tokens']:,} | {r['tps']:.1f} | {r['threads']} | {r['cpu']:.0f} | "
@@ -87,10 +93,11 @@ def table(results: dict, sizes: list[int], full: set) -> list[str]:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--sizes', default='16,1000', help='job sizes in answers (questions x 1 sample)')
+    ap.add_argument('--sizes', default='16,128,1000', help='job sizes in answers (questions x 1 sample)')
     ap.add_argument('--max-new', type=int, default=96, help='the eval settings: at most 96 new tokens')
     ap.add_argument('--measure-up-to', type=int, default=16, help='larger jobs only for the --full backends')
-    ap.add_argument('--full', default='vllm-cpu,auto', help='backends that run every size')
+    ap.add_argument('--full', default='ct2,vllm-cpu,auto', help='backends that run every size up to --max-run')
+    ap.add_argument('--max-run', type=int, default=128, help='no run larger: extrapolated for every backend')
     ap.add_argument('--out', default=str(OUT))
     a = ap.parse_args(argv)
     sizes, full = [int(s) for s in a.sizes.split(',')], set(a.full.split(','))
@@ -102,13 +109,16 @@ def main(argv=None):
         for i, n in enumerate(sizes):
             order = BACKENDS[i % len(BACKENDS):] + BACKENDS[:i % len(BACKENDS)]        # rotated per size
             for be in order:
-                if n > a.measure_up_to and be not in full: continue
+                if n > a.max_run or (n > a.measure_up_to and be not in full): continue
                 warm[(be, n)] = compile_cache_warm()
                 results[(be, n)] = run_generate(be, n, a.max_new, work)
                 print(results[(be, n)], flush=True)
     finally: shutil.rmtree(work, ignore_errors=True)
     load_end = ', '.join(f'{x:.1f}' for x in os.getloadavg())
-    write(a, sizes, full, results, warm, load_start, load_end, VLLM_CPU_REQUIREMENTS, compile_cache_dir())
+    from corea.backends.base import choose_backend
+    from corea.models import smollm2_hf_dir
+    picks = {n: choose_backend(smollm2_hf_dir(), n, a.max_new, 'cpu') for n in sizes}       # auto's rule, as it runs
+    write(a, sizes, full, results, warm, picks, load_start, load_end, VLLM_CPU_REQUIREMENTS, compile_cache_dir())
 
 
 def engine_numbers(results: dict, max_new: int) -> list[str]:
@@ -124,39 +134,39 @@ def engine_numbers(results: dict, max_new: int) -> list[str]:
     return out + [f'answers fill {fill:.2f} of the {max_new}-token cap on average']
 
 
-def write(a, sizes, full, results, warm, load_start, load_end, reqs, cache_dir):
+def write(a, sizes, full, results, warm, picks, load_start, load_end, reqs, cache_dir):
     "bench/results/generation_auto.md."
     import torch
     goal = []
     for n in sizes:
-        r = results.get(('auto', n))
-        if r is None: continue
-        others = [x['wall'] if (x := results.get((be, n))) else
-                  extrapolate([y for (b, _), y in results.items() if b == be], n) for be in BACKENDS[:3]]
-        goal.append(f'{n} answers: auto {r["wall"]:.0f} s on {r["chose"]}, best other {min(others):.0f} s, '
-                    f'{r["wall"] / min(others):.2f}x ({"met" if r["wall"] <= 1.1 * min(others) else "NOT met"})')
+        r, w = results.get(('auto', n)), wall_of(results, 'auto', n, picks)
+        best = min(wall_of(results, be, n, picks) for be in BACKENDS[:3])
+        how = f'ran on {r["chose"]}' if r else f'extrapolated, would run on {picks[n].backend}'
+        goal.append(f'{n} answers: auto {w:.0f} s ({how}), best backend {best:.0f} s: {w / best:.2f}x '
+                    f'({"met" if w <= 1.1 * best else "NOT met"})')
     starts = [f"{be} {n}: {'warm' if w else 'cold'}" for (be, n), w in warm.items() if results[(be, n)]['chose'] ==
               'vllm-cpu']
     lines = ['## `corea generate --backend auto` against each backend, end to end (issue 20)', '',
              f'Command: `nice python bench/generation_auto.py --sizes {a.sizes} --max-new {a.max_new} '
-             f'--measure-up-to {a.measure_up_to} --full {a.full}`. Workload: `corea generate --dataset arithmetic '
-             f'--n N --samples 1 --max-new-tokens {a.max_new} --backend B` as a user runs it (a fresh process, timed '
-             'start to exit: model load and engine start-up included), corea\'s arithmetic questions (seed 0), '
+             f'--measure-up-to {a.measure_up_to} --full {a.full} --max-run {a.max_run}`. Workload: `corea generate '
+             f'--dataset arithmetic --n N --samples 1 --max-new-tokens {a.max_new} --backend B` as a user runs it '
+             '(a fresh process, timed start to exit: model load and engine start-up included), corea\'s arithmetic questions (seed 0), '
              'the real COREA prompt (two demonstrations), temperature 0.6, SmolLM2-135M-Instruct. '
              f'{" ".join(reqs)} in its own environment, compile cache in {cache_dir} (state before each vllm-cpu '
              f'start: {", ".join(starts) or "none"}). torch {torch.__version__}, {platform.machine()}, '
              f'{len(os.sched_getaffinity(0))} cores, shared: load average (1, 5, 15 min) {load_start} at the start, '
              f'{load_end} at the end. Backends interleaved, the order rotated per size. Jobs over '
-             f'{a.measure_up_to} answers ran only for {", ".join(sorted(full))}; the others are extrapolated from '
+             f'{a.measure_up_to} answers ran only for {", ".join(sorted(full))}, none over {a.max_run}; the others '
+             'are extrapolated from '
              'their largest measured job (its wall time + the further answers at its seconds per answer after '
              'start-up).', '',
-             *table(results, sizes, full), '',
+             *table(results, sizes, picks), '',
              'Goal (issue 20): auto never slower than the best backend for the same job by more than 10%.', '',
              *[f'- {g}' for g in goal], '',
              'Measured in these runs (what `corea.backends.base.CPU_ENGINES` and `ANSWER_FILL` hold): ' +
              '; '.join(engine_numbers(results, a.max_new)) + '.',
-             'Why auto chose as it did (its own log line): ' +
-             '; '.join(f"{n} answers: {r['why']}" for (be, n), r in results.items() if be == 'auto') + '.']
+             'Why auto chose as it did (its log line; for jobs not run, `choose_backend` on the same job): ' +
+             '; '.join(f"{n} answers: {c.backend}, because {c.why}" for n, c in picks.items()) + '.']
     Path(a.out).write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
 
