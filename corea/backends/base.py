@@ -113,11 +113,11 @@ def backend_class(name: str) -> type:
     return getattr(importlib.import_module(module), cls)
 
 # %% ../../nbs/06b1_backends_base.ipynb #40051a2a
-# Start-up (s) and output tokens/s of the CPU engines, SmolLM2-135M-Instruct, at most 96 new tokens, as `corea generate`
-# runs them: measured by bench/generation_auto.py on the 2-core machine (bench/results/generation_auto.md).
-CPU_ENGINES = {'transformers': dict(start_s=3.0, tokens_s=30.0), 'ct2': dict(start_s=2.0, tokens_s=40.0),
-               'vllm-cpu': dict(start_s=170.0, warm_start_s=60.0, tokens_s=350.0)}
-ANSWER_FILL = 0.33          # mean answer length / max_new_tokens in that run (short answers end early)
+# Start-up (s) and output tokens/s after it of each CPU engine, SmolLM2-135M-Instruct, at most 96 new tokens, as
+# `corea generate` runs it: medians of bench/generation_auto.py's runs (bench/results/generation_auto.md).
+CPU_ENGINES = {'transformers': dict(start_s=73.5, tokens_s=1.5), 'ct2': dict(start_s=34.5, tokens_s=2.3),
+               'vllm-cpu': dict(start_s=544.0, warm_start_s=231.0, tokens_s=18.8)}
+ANSWER_FILL = 0.31          # mean answer length / max_new_tokens in that run (short answers end early)
 
 def job_seconds(engine: str, answers: int, max_new_tokens: int, start_s: float | None = None) -> float:
     "Expected wall seconds of `answers` answers on `engine`: its start-up plus their output tokens at its rate."

