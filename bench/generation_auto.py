@@ -104,6 +104,7 @@ def main(argv=None):
     ap.add_argument('--out', default=str(OUT))
     ap.add_argument('--from-log', help="tabulate the rows a stopped run printed (its stdout) instead of running")
     ap.add_argument('--from-log-load', default='?', help="with --from-log: that run's load average at its start")
+    ap.add_argument('--from-log-note', default='', help='with --from-log: which runs the rows came from')
     a = ap.parse_args(argv)
     sizes, full = [int(s) for s in a.sizes.split(',')], set(a.full.split(','))
     from corea.backends.vllm_cpu import VLLM_CPU_REQUIREMENTS, compile_cache_dir, vllm_cpu_python
@@ -172,6 +173,8 @@ def write(a, sizes, full, results, warm, picks, load_start, load_end, reqs, cach
              'are extrapolated from '
              'their largest measured job (its wall time + the further answers at its seconds per answer after '
              'start-up).', '',
+             *([f'Tabulated with `--from-log` from the rows that the runs printed ({a.from_log_note}).', '']
+               if a.from_log else []),
              *table(results, sizes, picks), '',
              'Goal (issue 20): auto never slower than the best backend for the same job by more than 10%.',
              *[f'The {n}-answer job did not run (over --max-run {a.max_run}): every row of it is extrapolated from the '
