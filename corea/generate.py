@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from .backends.base import BACKENDS, Generation, backend_class, default_backend, get_backend
+from .backends.base import BACKENDS, Generation, Choice, backend_class, choose_backend, get_backend
 from .cache import GenerationCache, dataset_hash, make_manifest
 
 # %% auto #0
@@ -167,13 +167,14 @@ def _answer_groups(be, chats: list, ids: list, todo: list[tuple[int, int]], temp
 
 # %% ../nbs/07_generate.ipynb #99c12f8a
 def run_summary(stats: dict) -> str:
-    "One line on a `generate` run: answers, tokens, tokens/s, wall time, rows written, cache path."
+    "One line on a `generate` run: answers, tokens, tokens/s (threads, and why), wall time, start-up, rows, cache path."
     s, w = stats, max(stats['wall_s'], 1e-9)
     failed = f"; {s['failed']} requests FAILED" if s.get('failed') else ''
     threads = f" ({s['threads']})" if s.get('threads') else ''          # the engine's thread count, and why
+    start = f" after the engine's start-up of {s['start_s']:.1f} s" if s.get('start_s') else ''
     rate = f"{s['output_tokens'] / w:.1f} output tokens/s, {s['answers'] / w:.2f} answers/s{threads}"
     return (f"{s['answers']} answers, {s['output_tokens']:,} output tokens ({s['prompt_tokens']:,} prompt) in "
-            f"{s['wall_s']:.1f} s: {rate}; "
+            f"{s['wall_s']:.1f} s{start}: {rate}; "
             f"{s['rows_written']} rows written in {s['shards_written']} shards to {s['path']} "
             f"({s['rows_in_cache']} rows in the cache){failed}")
 
@@ -185,12 +186,11 @@ def _batch_seed(seed: int, key: tuple) -> int:
     return int(hashlib.sha256(json.dumps([seed, *map(str, key)]).encode()).hexdigest()[:8], 16)
 
 def _settle(questions: pd.DataFrame, model, dataset: str, k: int, backend, device, kind, model_name, n_params) -> tuple:
-    "Check a run's arguments before any model loads; (backend, model, model_name, n_params, kind) with defaults filled."
+    "Check a run's arguments before any model loads; (model, model_name, n_params, kind) with defaults filled."
     from corea.data import infer_answer_kind, validate_benchmark
     from corea.models import resolve_model
     validate_benchmark(questions, f'questions for {dataset}')
     if backend != 'openai': check_model_path(model)          # a server's model is a name, not a local folder
-    if backend == 'auto': backend = default_backend(device)
     if k < 1: raise ValueError(f"k={k}: need at least one sample per question.")
     if model is None or backend != 'openai':
         model, name, n = resolve_model(model)
@@ -199,7 +199,16 @@ def _settle(questions: pd.DataFrame, model, dataset: str, k: int, backend, devic
     kind = kind or infer_answer_kind(questions, dataset)
     if kind not in ('math', 'choice'):
         raise ValueError(f"kind={kind!r}: use 'math' (math-verify) or 'choice' (option letters).")
-    return backend, model, model_name, n_params, kind
+    return model, model_name, n_params, kind
+
+# %% ../nbs/07_generate.ipynb #793dacd5
+def _auto_backend(cache: str | Path, model, answers: int, max_new_tokens: int, device) -> Choice:
+    "What `backend='auto'` runs this job on: the engine of the cache's rows if it has any, else `choose_backend`'s."
+    choice = choose_backend(model, answers, max_new_tokens, device)
+    try: made_with = json.loads((Path(cache)/'manifest.json').read_text()).get('backend')
+    except (OSError, ValueError): made_with = None      # a new cache; a server ('openai') is named, not chosen
+    if made_with in (None, choice.backend, 'openai') or made_with not in BACKENDS: return choice
+    return Choice(made_with, {}, f'{cache} holds rows that {made_with} made (its manifest): resumed on it')
 
 # %% ../nbs/07_generate.ipynb #6386fadc
 def _manifest(questions: pd.DataFrame, backend, model_name: str, n_params, dataset: str, kind: str, k: int,
@@ -263,7 +272,7 @@ def _write_groups(be, groups, chats: list, writer: _RowWriter, tally: _Tally, hi
         writer.put(pairs, gens, hid)
         tally.add(gens)
 
-def _finish(c: GenerationCache, be, writer: _RowWriter, tally: _Tally, close_backend: bool) -> None:
+def _finish(c: GenerationCache, be, writer: _RowWriter, tally: _Tally, close_backend: bool, start_s: float) -> None:
     "Write what is left, close what the run opened, and keep the run's numbers as `c.last_run`."
     try: writer.close()
     finally:
@@ -272,7 +281,7 @@ def _finish(c: GenerationCache, be, writer: _RowWriter, tally: _Tally, close_bac
         c.last_run = dict(answers=tally.answers, output_tokens=tally.n_out, prompt_tokens=tally.n_in,
                           wall_s=time.time() - tally.t0, rows_written=writer.written, shards_written=writer.shards,
                           path=str(c.path), rows_in_cache=len(c), failed=len(tally.errors),
-                          threads=getattr(be, 'threads_why', None))
+                          threads=getattr(be, 'threads_why', None), start_s=start_s)
 
 # %% ../nbs/07_generate.ipynb #8b16e916
 def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | None = None, dataset: str = 'custom',
@@ -284,8 +293,12 @@ def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | Non
              shard_rows: int = 256, flush_seconds: float = 30.0, backend_kwargs: dict | None = None,
              **manifest_extra) -> GenerationCache:
     "Answer each question `k` times with `model` into the cache at `cache`, resuming it; `backend`: name or backend."
-    backend, model, model_name, n_params, kind = _settle(questions, model, dataset, k, backend, device, kind,
-                                                         model_name, n_params)
+    model, model_name, n_params, kind = _settle(questions, model, dataset, k, backend, device, kind, model_name,
+                                                n_params)
+    if backend == 'auto':
+        choice = _auto_backend(cache, model, len(questions) * k, max_new_tokens, device)
+        backend, backend_kwargs = choice.backend, {**choice.kwargs, **(backend_kwargs or {})}
+        if progress: print(f'backend auto: {choice.backend}, because {choice.why}', flush=True)
     sampling = dict(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed)
     c = GenerationCache(cache, manifest=_manifest(questions, backend, model_name, n_params, dataset, kind, k, sampling,
                         n_demos, hidden_states, dtype, method, batch_size, backend_kwargs, manifest_extra))
@@ -294,7 +307,9 @@ def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | Non
     chats, ids = chat_prompts(qs, n_demos), [str(i) for i in qs.id]
     todo = _todo(c.done_keys(), chats, ids, k, (dataset, model_name, method), max_batches, batch_size)
     if not todo: return c
+    t0 = time.time()
     be = _open_backend(backend, model, hidden_states, dtype=dtype, device=device, **(backend_kwargs or {}))
+    start_s = time.time() - t0
     def to_rows(pairs, gens):
         sub = qs.iloc[[i for i, _ in pairs]].reset_index(drop=True)
         return responses_to_rows(gens, sub, [s for _, s in pairs], dataset, model_name, method, kind, grader)
@@ -303,7 +318,7 @@ def generate(questions: pd.DataFrame, cache: str | Path, model: str | Path | Non
                         _warm_grading if grader is None else None)
     groups = _answer_groups(be, chats, ids, todo, temperature, top_p, max_new_tokens, batch_size, seed, tally.errors)
     try: _write_groups(be, groups, chats, writer, tally, hidden_states)
-    finally: _finish(c, be, writer, tally, isinstance(backend, str))
+    finally: _finish(c, be, writer, tally, isinstance(backend, str), start_s)
     if progress: print(run_summary(c.last_run), flush=True)
     if tally.errors:
         raise GenerationFailed(f"{len(tally.errors)} of {len(todo)} requests failed (first: {tally.errors[0]}); the "

