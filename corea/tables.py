@@ -236,9 +236,11 @@ def calibration_table(pairs: pd.DataFrame, groups: dict | None = None, n_bins: i
         for name, h in g.groupby('system', sort=False):
             c, y = h.confidence.to_numpy(float), h.slm_correct.to_numpy(bool)
             s = calibration_summary(c, y, n_bins=n_bins)
-            ci = calibration_interval(c, y, h.question_id.to_numpy(), h.dataset.to_numpy(), n_boot, seed, n_bins=n_bins)
-            rows.append({'group': group, 'system': name, 'n_questions': len(h[['dataset', 'question_id']].drop_duplicates()),
-                         'n_runs': _n_distinct(h.run.to_numpy()), **{k: s[k] for k in CALIBRATION_METRICS}, **ci})
+            ci = calibration_interval(c, y, h.question_id.to_numpy(), h.dataset.to_numpy(), n_boot, seed,
+                                      n_bins=n_bins)
+            n_q = len(h[['dataset', 'question_id']].drop_duplicates())
+            rows.append({'group': group, 'system': name, 'n_questions': n_q, 'n_runs': _n_distinct(h.run.to_numpy()),
+                         **{k: s[k] for k in CALIBRATION_METRICS}, **ci})
     return pd.DataFrame(rows)
 
 # %% ../nbs/08e_tables.ipynb #854ea154
@@ -253,7 +255,8 @@ def ablation_table(pairs_by_label: dict, groups: dict | None = None, threshold='
         cal = calibration_table(pairs, groups, n_boot=0).set_index('group')
         for group in cal.index:
             c = tab.loc[(group, 'router' if pairs.routed.any() else 'cascade')]
-            rows.append({'label': label, 'group': group, **cal.loc[group, ['pass_at_1', 'ece', 'auroc', 'confidence_output_ratio']].to_dict(),
+            quality = cal.loc[group, ['pass_at_1', 'ece', 'auroc', 'confidence_output_ratio']].to_dict()
+            rows.append({'label': label, 'group': group, **quality,
                          'cascade_pass_at_1': c.pass_at_1, 'cascade_avg_cost': c.avg_cost,
                          'cascade_llm_share': c.llm_share, 'd_cost_pct': c.d_cost_pct})
     return pd.DataFrame(rows)
@@ -303,7 +306,8 @@ CALIBRATION_LABELS = {'pass_at_1': ('pass@1 %', 100, '{:.1f}'), 'ece': ('ECE', 1
 def _with_interval(m: float, lo: float, hi: float, scale: float, f: str) -> str:
     "'value [lo, hi]'; the value alone without an interval; 'n/a' where the metric is undefined (e.g. AUROC)."
     if np.isnan(m): return 'n/a'
-    return _fmt(scale * m, f) if np.isnan(lo) else f'{_fmt(scale * m, f)} [{_fmt(scale * lo, f)}, {_fmt(scale * hi, f)}]'
+    if np.isnan(lo): return _fmt(scale * m, f)
+    return f'{_fmt(scale * m, f)} [{_fmt(scale * lo, f)}, {_fmt(scale * hi, f)}]'
 
 def calibration_cells(c: pd.DataFrame) -> pd.DataFrame:
     "The calibration table's numbers under readable headers (CALIBRATION_LABELS), each with its 95% interval."
