@@ -168,7 +168,7 @@ def cascade_tables(df: pd.DataFrame, a, manifest: dict | None = None, cache: str
     groups = dict(parse_group(g) for g in a.group or [])
     rule = parse_threshold(a.threshold or 'paper')
     table = systems_table(pairs, groups, rule, n_boot=a.n_boot, seed=a.seed)
-    calibration = calibration_table(pairs, groups)
+    calibration = calibration_table(pairs, groups, n_boot=a.n_boot, seed=a.seed)
     how_tau = "the paper's rule, τ = that dataset's Baseline LLM pass@1" if rule.name == 'paper' else rule.label
     header = (f"LLM: {llm} ({how})\nLLM cost = {ratio:.3g} x (n_in + {a.output_weight:g} n_out) ({why})\n"
               f"confidence sources: {', '.join(sources + (['router'] if router is not None else []))}; "
@@ -195,7 +195,7 @@ def print_tables(t: dict, markdown: bool = False):
     print(t['header'] + '\n')
     print(markdown_table(t['table']) if markdown else format_table(t['table']))
     print(_notes('Table 1 notes:', table_notes(t['table'])))
-    print('\nCalibration of the SLM systems (Table 2 layout; mean ± std over runs):')
+    print('\nCalibration of the SLM systems (Table 2 layout; pooled over runs, 95% intervals over questions):')
     print(markdown_table(t['calibration']) if markdown else calibration_text(t['calibration']))
     print(_notes('Table 2 notes:', calibration_notes(t['calibration'])))
     if t.get('ablation') is not None:

@@ -13,9 +13,10 @@ from typing import Callable, Iterable
 import pandas as pd
 
 # %% auto #0
-__all__ = ['BENCHMARKS', 'SCHEMA', 'GPQA_PASSWORD', 'NORMALISERS', 'ARITHMETIC_LEVEL_SIZES', 'DEMONSTRATIONS', 'shared_data_dir',
-           'Benchmark', 'infer_answer_kind', 'answer_kind', 'validate_benchmark', 'load_jsonl_benchmark', 'load_gpqa',
-           'normalise_records', 'say_once', 'benchmark_source', 'load_benchmark', 'deepmath_splits', 'question_key',
+__all__ = ['BENCHMARKS', 'SUBSETS', 'SCHEMA', 'GPQA_PASSWORD', 'NORMALISERS', 'ARITHMETIC_LEVEL_SIZES', 'DEMONSTRATIONS',
+           'shared_data_dir', 'Benchmark', 'infer_answer_kind', 'answer_kind', 'calculation_steps', 'gsm8k_easy',
+           'validate_benchmark', 'load_jsonl_benchmark', 'load_gpqa', 'normalise_records', 'say_once',
+           'benchmark_source', 'load_benchmark', 'load_subset', 'deepmath_splits', 'question_key',
            'make_arithmetic_questions', 'few_shot_messages']
 
 # %% ../nbs/04_data.ipynb #eeb9fd1f
@@ -56,6 +57,8 @@ BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in [
               'DeepMath-103K (training pool; DeepMath16K/DeepMath500 are seeded samples)'),
     Benchmark('math500', 'HuggingFaceH4/MATH-500', None, 'test', 'math500.jsonl', 'math', 'MATH-500 (OOD math)'),
     Benchmark('gsm8k', 'openai/gsm8k', 'main', 'test', 'gsm8k_test.jsonl', 'math', 'GSM8K test (OOD math)'),
+    Benchmark('gsm8k_easy', 'openai/gsm8k', 'main', 'test', 'gsm8k_test.jsonl', 'math',
+              'GSM8K test, solutions of at most two calculation steps: 440 questions (OOD math; see SUBSETS)'),
     Benchmark('olympiadbench', 'Hothan/OlympiadBench', 'OE_TO_maths_en_COMP', 'train',
               'olympiadbench_oe_to_maths_en_comp.jsonl', 'math',
               'OlympiadBench, English open-ended competition math (OOD math)'),
@@ -84,6 +87,19 @@ def answer_kind(name: str) -> str:
     if key.startswith(('arith', 'deepmath')): return 'math'
     raise KeyError(f"Unknown benchmark {name!r}: known are {sorted(BENCHMARKS)} (or pass kind='math'/'choice' "
                    f"explicitly).")
+
+# %% ../nbs/04_data.ipynb #b7bd1f7f
+_CALCULATION = re.compile(r'<<[^<>]*>>')
+
+def calculation_steps(solution: str) -> int:
+    "The calculator annotations (`<<48/2=24>>`) in a GSM8K reference solution: the calculations it writes out."
+    return len(_CALCULATION.findall(solution))
+
+def gsm8k_easy(record: dict) -> bool:
+    "Rule of 'gsm8k_easy': an original GSM8K record whose solution has <= 2 `calculation_steps` (440 of 1,319 test)."
+    return calculation_steps(record['answer']) <= 2
+
+SUBSETS: dict[str, tuple[str, Callable[[dict], bool]]] = {'gsm8k_easy': ('gsm8k', gsm8k_easy)}  # name: (parent, rule)
 
 # %% ../nbs/04_data.ipynb #f467da8d
 SCHEMA = ('id', 'question', 'answer', 'choices', 'source')
@@ -255,19 +271,22 @@ def _load_local(name: str) -> pd.DataFrame:
     say_once(f"corea: benchmarks from the data folder {folder}")
     return load_gpqa() if name == 'gpqa' else load_jsonl_benchmark(folder/'benchmarks'/BENCHMARKS[name].local_file)
 
-def _load_hub(name: str) -> pd.DataFrame:
-    "Benchmark `name` from the Hugging Face Hub through `datasets` (its cache first), normalised to the schema."
+def _hub_records(name: str):
+    "The original records of benchmark `name` from the Hugging Face Hub through `datasets` (its cache first)."
     try: import datasets  # lazy: only the [train] extra needs it
     except ImportError:
         raise ImportError("loading benchmarks from the Hub needs `datasets`: pip install 'corea[train]'") from None
     b = BENCHMARKS[name]
     say_once("corea: benchmarks from the Hugging Face Hub via `datasets` (no data folder: set COREA_DATA or --data)")
-    try: ds = datasets.load_dataset(b.hf_id, b.hf_config, split=b.hf_split)
+    try: return datasets.load_dataset(b.hf_id, b.hf_config, split=b.hf_split)
     except Exception as e:   # offline, gated or renamed: one line that says both ways to get the data
         raise FileNotFoundError(f"{name}: no data folder (set COREA_DATA=DIR or corea --data DIR; layout in "
                                 f"SOURCES.md) and {b.hf_id} could not be loaded from the Hub "
                                 f"({type(e).__name__}).") from None
-    return normalise_records(name, ds, dedupe=(name == 'deepmath'))
+
+def _load_hub(name: str) -> pd.DataFrame:
+    "Benchmark `name` from the Hugging Face Hub, normalised to the schema."
+    return normalise_records(name, _hub_records(name), dedupe=(name == 'deepmath'))
 
 def load_benchmark(name: str, source: str = 'auto', path: str | Path | None = None,
                    limit: int | None = None) -> pd.DataFrame:
@@ -277,8 +296,27 @@ def load_benchmark(name: str, source: str = 'auto', path: str | Path | None = No
         if name not in BENCHMARKS:
             raise KeyError(f"Unknown benchmark {name!r}: known are {sorted(BENCHMARKS)}; for your own data pass "
                            "path=FILE.jsonl.")
-        df = _load_local(name) if benchmark_source(source) == 'local' else _load_hub(name)
+        if name in SUBSETS: df = load_subset(name, source)            # a rule on another benchmark (below)
+        else: df = _load_local(name) if benchmark_source(source) == 'local' else _load_hub(name)
     return df.head(limit).reset_index(drop=True) if limit else df
+
+# %% ../nbs/04_data.ipynb #779b672c
+def _raw_records(name: str) -> list[dict]:
+    "The parent's original records of subset `name`, from the data folder's raw/."
+    folder = shared_data_dir()
+    path = folder/'raw'/BENCHMARKS[name].local_file
+    if not path.exists():
+        raise FileNotFoundError(f"{name}: {path} is missing; the rule reads {SUBSETS[name][0]}'s full solutions, kept "
+                                "in raw/ of the data folder (SOURCES.md), or load it from the Hub with source='hf'.")
+    say_once(f"corea: benchmarks from the data folder {folder}")
+    return [json.loads(l) for l in path.read_text(encoding='utf-8').splitlines() if l.strip()]
+
+def load_subset(name: str, source: str = 'auto') -> pd.DataFrame:
+    "The questions of SUBSETS[name]: its parent's original records (data folder or Hub) that its rule keeps."
+    parent, keep = SUBSETS[name]
+    records = _raw_records(name) if benchmark_source(source) == 'local' else [dict(r) for r in _hub_records(name)]
+    df = normalise_records(parent, records)
+    return df[[keep(r) for r in records]].reset_index(drop=True)
 
 # %% ../nbs/04_data.ipynb #d7946274
 def deepmath_splits(pool: pd.DataFrame, n_train: int = 16_000, n_eval: int = 500,

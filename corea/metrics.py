@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['MISSING_RULES', 'METRIC_NAMES', 'as_confidence', 'as_correct', 'python_scalar', 'pass_at_1',
-           'confidence_output_ratio', 'bin_index', 'reliability_table', 'ece', 'auroc', 'brier', 'calibration_summary',
-           'metrics_by', 'reliability_diagram', 'reliability_grid']
+__all__ = ['MISSING_RULES', 'MISSING', 'METRIC_NAMES', 'CALIBRATION_FIELDS', 'as_confidence', 'as_correct', 'python_scalar',
+           'pass_at_1', 'confidence_output_ratio', 'bin_index', 'reliability_table', 'ece', 'auroc', 'brier',
+           'calibration_summary', 'metrics_by', 'calibration_interval', 'reliability_diagram', 'reliability_grid']
 
 # %% ../nbs/02_metrics.ipynb #60545b13
 def _vector(x, name: str) -> np.ndarray:
@@ -49,15 +49,22 @@ def python_scalar(v):
     return v.item() if isinstance(v, np.generic) else v
 
 # %% ../nbs/02_metrics.ipynb #2a94f09c
-MISSING_RULES = ('exclude', 'zero')
+MISSING_RULES = ('zero', 'exclude')
+MISSING = 'zero'            # the default of every `missing=None`: a missing confidence is 0, as the cascade reads it
 
-def _pairs(confidence, correct, missing: str = 'exclude') -> tuple[np.ndarray, np.ndarray]:
-    "Aligned (confidence, correct) arrays with missing confidences excluded or set to 0."
+def _missing_rule(missing: str | None) -> str:
+    "`missing`, or the default MISSING for None; raises on an unknown rule."
+    missing = MISSING if missing is None else missing
+    if missing not in MISSING_RULES: raise ValueError(f"missing={missing!r}: use one of {MISSING_RULES}.")
+    return missing
+
+def _pairs(confidence, correct, missing: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    "Aligned (confidence, correct) arrays with missing confidences set to 0 (the default) or excluded."
     c, y = as_confidence(confidence), as_correct(correct)
     if len(c) != len(y):
         raise ValueError(f"confidence and correct differ in length ({len(c)} vs {len(y)}); pass one of each per "
                          f"response.")
-    if missing not in MISSING_RULES: raise ValueError(f"missing={missing!r}: use one of {MISSING_RULES}.")
+    missing = _missing_rule(missing)
     nan = np.isnan(c)
     if missing == 'zero': return np.where(nan, 0.0, c), y
     return c[~nan], y[~nan]
@@ -84,7 +91,7 @@ def bin_index(confidence, n_bins: int = 10) -> np.ndarray:
     return np.minimum(np.floor(c * n_bins + 1e-9), n_bins - 1).astype(int)
 
 # %% ../nbs/02_metrics.ipynb #7f509085
-def reliability_table(confidence, correct, n_bins: int = 10, missing: str = 'exclude') -> pd.DataFrame:
+def reliability_table(confidence, correct, n_bins: int = 10, missing: str | None = None) -> pd.DataFrame:
     "Per-bin count, accuracy, mean confidence and gap (accuracy - confidence), with bin edges; all `n_bins` rows."
     c, y = _pairs(confidence, correct, missing)
     b = bin_index(c, n_bins)
@@ -96,8 +103,8 @@ def reliability_table(confidence, correct, n_bins: int = 10, missing: str = 'exc
     return pd.DataFrame(dict(bin=m, lower=m / n_bins, upper=(m + 1) / n_bins, count=n, accuracy=acc,
                              mean_confidence=conf, gap=acc - conf))
 
-def ece(confidence, correct, n_bins: int = 10, missing: str = 'exclude') -> float:
-    "Expected calibration error over `n_bins` equal-width bins (METHOD §7); NaN when no confidence is given."
+def ece(confidence, correct, n_bins: int = 10, missing: str | None = None) -> float:
+    "Expected calibration error over `n_bins` equal-width bins (METHOD §7); NaN for no answers."
     t = reliability_table(confidence, correct, n_bins, missing)
     n = t['count'].sum()
     if n == 0: return math.nan
@@ -110,7 +117,7 @@ def _average_ranks(x: np.ndarray) -> np.ndarray:
     _, inv, cnt = np.unique(x, return_inverse=True, return_counts=True)
     return (np.cumsum(cnt) - (cnt - 1) / 2)[inv]
 
-def auroc(confidence, correct, missing: str = 'exclude') -> float:
+def auroc(confidence, correct, missing: str | None = None) -> float:
     "Area under the ROC curve of confidence as a predictor of correctness; NaN if all answers are correct or all wrong."
     c, y = _pairs(confidence, correct, missing)
     n_pos = int(y.sum())
@@ -119,15 +126,15 @@ def auroc(confidence, correct, missing: str = 'exclude') -> float:
     r = _average_ranks(c)
     return float((r[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
-def brier(confidence, correct, missing: str = 'exclude') -> float:
-    "Brier score: mean squared difference between confidence and correctness (0/1); NaN when no confidence is given."
+def brier(confidence, correct, missing: str | None = None) -> float:
+    "Brier score: mean squared difference between confidence and correctness (0/1); NaN for no answers."
     c, y = _pairs(confidence, correct, missing)
     return float(np.mean((c - y) ** 2)) if len(c) else math.nan
 
 # %% ../nbs/02_metrics.ipynb #ddc9496a
 METRIC_NAMES = ('n', 'pass_at_1', 'ece', 'auroc', 'brier', 'confidence_output_ratio')
 
-def calibration_summary(confidence, correct, n_bins: int = 10, missing: str = 'exclude') -> dict:
+def calibration_summary(confidence, correct, n_bins: int = 10, missing: str | None = None) -> dict:
     "n, pass@1, ECE, AUROC, Brier and confidence output ratio of one set of responses, as a dict."
     c, y = as_confidence(confidence), as_correct(correct)
     _pairs(c, y, missing)  # checks lengths and `missing` once, with the same messages
@@ -135,7 +142,7 @@ def calibration_summary(confidence, correct, n_bins: int = 10, missing: str = 'e
                 brier=brier(c, y, missing), confidence_output_ratio=confidence_output_ratio(c))
 
 def metrics_by(df: pd.DataFrame, by: str | list[str] | None = None, confidence: str = 'confidence',
-               correct: str = 'correct', n_bins: int = 10, missing: str = 'exclude') -> pd.DataFrame:
+               correct: str = 'correct', n_bins: int = 10, missing: str | None = None) -> pd.DataFrame:
     "`calibration_summary` for each group of `df` (groups in order of appearance), one row per group."
     miss = [k for k in [confidence, correct] + ([by] if isinstance(by, str) else list(by or [])) if k not in df.columns]
     if miss:
@@ -147,6 +154,53 @@ def metrics_by(df: pd.DataFrame, by: str | list[str] | None = None, confidence: 
     out = pd.DataFrame.from_dict(rows, orient='index')[list(METRIC_NAMES)]
     out.index = pd.MultiIndex.from_tuples(out.index, names=by) if not isinstance(by, str) and len(by) > 1 else pd.Index(
         [k[0] if isinstance(k, tuple) else k for k in out.index], name=by if isinstance(by, str) else by[0])
+    return out
+
+# %% ../nbs/02_metrics.ipynb #b6b4e14a
+CALIBRATION_FIELDS = METRIC_NAMES[1:]          # the metrics with an interval: all but n
+
+def _weighted_metrics(w: np.ndarray, c: np.ndarray, y: np.ndarray, given: np.ndarray, kept: np.ndarray,
+                      n_bins: int) -> dict:
+    "CALIBRATION_FIELDS of rows weighted by each row of `w` (replicates x answers); `c` has missing ones already set."
+    n, wk = w.sum(1), w * kept
+    nk = wk.sum(1)
+    onehot = np.eye(n_bins)[bin_index(np.where(kept, c, 0.0), n_bins)]
+    order = np.argsort(np.where(kept, c, -1.0), kind='stable')              # excluded rows first, weight 0
+    starts = np.flatnonzero(np.r_[True, np.diff(np.where(kept, c, -1.0)[order]) != 0])
+    pos, neg = (np.add.reduceat((wk * v)[:, order], starts, axis=1) for v in (y, 1.0 - y))
+    below = np.cumsum(neg, axis=1) - neg
+    with np.errstate(invalid='ignore', divide='ignore'):
+        ece = np.abs(wk @ (onehot * y[:, None]) - wk @ (onehot * c[:, None])).sum(1) / nk
+        auc = (pos * (below + neg / 2)).sum(1) / (pos.sum(1) * neg.sum(1))
+        return dict(pass_at_1=w @ y / n, ece=ece, auroc=auc, brier=wk @ np.where(kept, (c - y) ** 2, 0.0) / nk,
+                    confidence_output_ratio=w @ given / n)
+
+def calibration_interval(confidence, correct, question, strata=None, n_boot: int = 1000, seed: int = 0,
+                         level: float = 0.95, n_bins: int = 10, missing: str | None = None) -> dict:
+    "Percentile bootstrap interval of each pooled metric: questions drawn with all their runs, within each stratum."
+    c, y = as_confidence(confidence), as_correct(correct).astype(float)
+    q, s = np.asarray(question), np.zeros(len(y), int) if strata is None else np.asarray(strata)
+    if not len(q) == len(s) == len(y) == len(c):
+        raise ValueError(f"calibration_interval: confidence, correct, question and strata differ in length "
+                         f"({len(c)}, {len(y)}, {len(q)}, {len(s)}); pass one of each per answer.")
+    if n_boot <= 0 or not len(y): return {f'{m}_{e}': math.nan for m in CALIBRATION_FIELDS for e in ('lo', 'hi')}
+    given = ~np.isnan(c)
+    kept = given | (_missing_rule(missing) == 'zero')
+    qi = pd.factorize(pd.Series(list(zip(s, q))))[0]                          # a question is (stratum, label)
+    q_stratum = pd.factorize(s)[0][np.unique(qi, return_index=True)[1]]
+    rng, reps = np.random.default_rng(seed), []
+    for start in range(0, n_boot, 250):                                        # at most 250 replicates at once
+        draws = np.zeros((min(250, n_boot - start), qi.max() + 1))
+        for st in np.unique(q_stratum):
+            idx = np.flatnonzero(q_stratum == st)
+            draws[:, idx] = rng.multinomial(len(idx), np.full(len(idx), 1 / len(idx)), size=len(draws))
+        reps.append(_weighted_metrics(draws[:, qi], np.nan_to_num(c), y, given.astype(float), kept, n_bins))
+    out = {}
+    for m in CALIBRATION_FIELDS:
+        v = np.concatenate([r[m] for r in reps])
+        v = v[~np.isnan(v)]
+        lo, hi = np.quantile(v, [(1 - level) / 2, (1 + level) / 2]) if len(v) else (math.nan, math.nan)
+        out |= {f'{m}_lo': float(lo), f'{m}_hi': float(hi)}
     return out
 
 # %% ../nbs/02_metrics.ipynb #0d2f5139
@@ -167,15 +221,16 @@ def _add_reliability(fig, t: pd.DataFrame, name: str, row=None, col=None, color:
                     hoverinfo='skip', legendgroup='diag', showlegend=legend, **rc)
     return fig
 
-def reliability_diagram(confidence, correct, n_bins: int = 10, missing: str = 'exclude', name: str = 'model',
+def reliability_diagram(confidence, correct, n_bins: int = 10, missing: str | None = None, name: str = 'model',
                         fig=None, row: int | None = None, col: int | None = None, color: str = '#4c78a8'):
-    "Plotly reliability diagram: accuracy bars per bin (with counts), mean-confidence markers, diagonal, ECE in title."
+    "Plotly reliability diagram: accuracy bars per bin (with counts), mean-confidence markers, diagonal; ECE, coverage."
     import plotly.graph_objects as go
     t = reliability_table(confidence, correct, n_bins, missing)
-    e = ece(confidence, correct, n_bins, missing)
+    e, cov = ece(confidence, correct, n_bins, missing), confidence_output_ratio(confidence)
     if fig is None:
         fig = go.Figure()
-        fig.update_layout(title=f'Reliability: {name} (ECE {e:.3f}, n = {int(t["count"].sum())})', height=420,
+        fig.update_layout(title=f'Reliability: {name} (ECE {e:.3f}, coverage {cov:.0%}, n = {int(t["count"].sum())})',
+                          height=420,
                           width=520, bargap=0, margin=dict(l=60, r=20, t=60, b=90),
                           legend=dict(orientation='h', yref='container', y=0.02, yanchor='bottom'))
         fig.update_xaxes(title_text='confidence', range=[0, 1])
@@ -183,7 +238,7 @@ def reliability_diagram(confidence, correct, n_bins: int = 10, missing: str = 'e
     return _add_reliability(fig, t, name, row, col, color, legend=row is None or (row == 1 and col == 1))
 
 def reliability_grid(df: pd.DataFrame, row: str, col: str, confidence: str = 'confidence', correct: str = 'correct',
-                     n_bins: int = 10, missing: str = 'exclude', title: str = 'Reliability diagrams',
+                     n_bins: int = 10, missing: str | None = None, title: str = 'Reliability diagrams',
                      panel_height: int = 210, width: int | None = None):
     "A reliability diagram per (row, col) group of `df` (ECE in its title), in order seen; width=None fits the page."
     from plotly.subplots import make_subplots
@@ -196,8 +251,8 @@ def reliability_grid(df: pd.DataFrame, row: str, col: str, confidence: str = 'co
     for r in rows:
         for c in cols:
             g = groups.get((r, c))
-            titles.append(f'{r} · {c}<br>ECE {ece(g[confidence], g[correct], n_bins, missing):.3f}' if g is not None
-                          else f'{r} · {c}: no rows')
+            titles.append(f'{r} · {c}<br>ECE {ece(g[confidence], g[correct], n_bins, missing):.3f}, coverage '
+                          f'{confidence_output_ratio(g[confidence]):.0%}' if g is not None else f'{r} · {c}: no rows')
     fig = make_subplots(len(rows), len(cols), subplot_titles=titles, shared_xaxes=True, shared_yaxes=True,
                         horizontal_spacing=0.02, vertical_spacing=min(0.12, 0.36 / len(rows)))
     for i, r in enumerate(rows, 1):

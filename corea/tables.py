@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from .costs import check_threshold
+from .metrics import CALIBRATION_FIELDS, calibration_interval, calibration_summary
 from .pairs import PAIR_COLUMNS, llm_own_rows, paper_threshold
 from .thresholds import ThresholdRule, parse_threshold
 
@@ -222,22 +223,24 @@ def _with_deltas(t: pd.DataFrame, order: list) -> pd.DataFrame:
     return t.iloc[at].reset_index(drop=True)[list(TABLE_COLUMNS)]
 
 # %% ../nbs/08e_tables.ipynb #e38b5376
-CALIBRATION_METRICS = ('pass_at_1', 'ece', 'auroc', 'brier', 'confidence_output_ratio')
+CALIBRATION_METRICS = CALIBRATION_FIELDS       # pass@1, ECE, AUROC, Brier, confidence output ratio (corea.metrics)
 
-def calibration_table(pairs: pd.DataFrame, groups: dict | None = None, n_bins: int = 10) -> pd.DataFrame:
-    "Table 2 layout: per (dataset or group, system), CALIBRATION_METRICS as mean and std over runs."
-    from corea.metrics import calibration_summary
+def calibration_table(pairs: pd.DataFrame, groups: dict | None = None, n_bins: int = 10, n_boot: int = 1000,
+                      seed: int = 0) -> pd.DataFrame:
+    "Table 2 layout: per (dataset or group, system), CALIBRATION_METRICS pooled over runs, with bootstrap intervals."
     datasets = list(dict.fromkeys(pairs.dataset))
     groups = {d: [d] for d in datasets} | check_groups(groups, datasets)
     rows = []
     for group, ds in groups.items():
         g = pairs[pairs.dataset.isin(ds)]
         for name, h in g.groupby('system', sort=False):
-            per_run = pd.DataFrame([calibration_summary(r.confidence.to_numpy(float), r.slm_correct.to_numpy(bool),
-                                                        n_bins=n_bins) for _, r in h.groupby('run', sort=True)])
-            m, s = per_run[list(CALIBRATION_METRICS)].mean(), per_run[list(CALIBRATION_METRICS)].std(ddof=0)
-            rows.append({'group': group, 'system': name, 'n_runs': len(per_run),
-                         **{k: m[k] for k in CALIBRATION_METRICS}, **{f'{k}_std': s[k] for k in CALIBRATION_METRICS}})
+            c, y = h.confidence.to_numpy(float), h.slm_correct.to_numpy(bool)
+            s = calibration_summary(c, y, n_bins=n_bins)
+            ci = calibration_interval(c, y, h.question_id.to_numpy(), h.dataset.to_numpy(), n_boot, seed,
+                                      n_bins=n_bins)
+            n_q = len(h[['dataset', 'question_id']].drop_duplicates())
+            rows.append({'group': group, 'system': name, 'n_questions': n_q, 'n_runs': _n_distinct(h.run.to_numpy()),
+                         **{k: s[k] for k in CALIBRATION_METRICS}, **ci})
     return pd.DataFrame(rows)
 
 # %% ../nbs/08e_tables.ipynb #854ea154
@@ -249,10 +252,11 @@ def ablation_table(pairs_by_label: dict, groups: dict | None = None, threshold='
         systems = [s for s in dict.fromkeys(pairs.system)]
         if len(systems) != 1: raise ValueError(f"ablation {label!r}: its pairs hold {len(systems)} systems, give one")
         tab = systems_table(pairs, groups, threshold, n_boot).set_index(['group', 'kind'])
-        cal = calibration_table(pairs, groups).set_index('group')
+        cal = calibration_table(pairs, groups, n_boot=0).set_index('group')
         for group in cal.index:
             c = tab.loc[(group, 'router' if pairs.routed.any() else 'cascade')]
-            rows.append({'label': label, 'group': group, **cal.loc[group, ['pass_at_1', 'ece', 'auroc']].to_dict(),
+            quality = cal.loc[group, ['pass_at_1', 'ece', 'auroc', 'confidence_output_ratio']].to_dict()
+            rows.append({'label': label, 'group': group, **quality,
                          'cascade_pass_at_1': c.pass_at_1, 'cascade_avg_cost': c.avg_cost,
                          'cascade_llm_share': c.llm_share, 'd_cost_pct': c.d_cost_pct})
     return pd.DataFrame(rows)
@@ -289,7 +293,7 @@ def format_table(t: pd.DataFrame) -> str:
 def markdown_table(t: pd.DataFrame) -> str:
     "A frame as a Markdown table (systems and calibration tables in the paper's layout; others as they are, 3 digits)."
     if 'avg_cost_lo' in t.columns: t = pd.concat([t[['group']].reset_index(drop=True), table_cells(t)], axis=1)
-    if 'ece_std' in t.columns: t = calibration_cells(t)                 # a calibration table: readable headers
+    if 'ece_lo' in t.columns: t = calibration_cells(t)                  # a calibration table: readable headers
     cells = t.astype(object).map(lambda v: _fmt(v, '{:.3f}') if isinstance(v, float) else str(v))
     lines = ['| ' + ' | '.join(map(str, t.columns)) + ' |', '|' + '---|' * len(t.columns)]
     return '\n'.join(lines + ['| ' + ' | '.join(r) + ' |' for r in cells.to_numpy().tolist()])
@@ -299,16 +303,17 @@ CALIBRATION_LABELS = {'pass_at_1': ('pass@1 %', 100, '{:.1f}'), 'ece': ('ECE', 1
                       'auroc': ('AUROC', 1, '{:.3f}'), 'brier': ('Brier', 1, '{:.3f}'),
                       'confidence_output_ratio': ('conf. output %', 100, '{:.1f}')}   # header, scale, format
 
-def _mean_std(m: float, s: float, n: int, scale: float, f: str) -> str:
-    "'mean ± std'; the mean alone for one run; 'n/a' where the metric is undefined in every run (e.g. AUROC)."
+def _with_interval(m: float, lo: float, hi: float, scale: float, f: str) -> str:
+    "'value [lo, hi]'; the value alone without an interval; 'n/a' where the metric is undefined (e.g. AUROC)."
     if np.isnan(m): return 'n/a'
-    return _fmt(scale * m, f) if n < 2 or np.isnan(s) else f'{_fmt(scale * m, f)} ± {_fmt(scale * s, f)}'
+    if np.isnan(lo): return _fmt(scale * m, f)
+    return f'{_fmt(scale * m, f)} [{_fmt(scale * lo, f)}, {_fmt(scale * hi, f)}]'
 
 def calibration_cells(c: pd.DataFrame) -> pd.DataFrame:
-    "The calibration table's numbers under readable headers (CALIBRATION_LABELS), each mean ± std over runs."
+    "The calibration table's numbers under readable headers (CALIBRATION_LABELS), each with its 95% interval."
     cells = {'group': c.group, 'system': c.system, 'runs': c.n_runs}
     for k, (label, scale, f) in CALIBRATION_LABELS.items():
-        cells[label] = [_mean_std(m, s, n, scale, f) for m, s, n in zip(c[k], c[f'{k}_std'], c.n_runs)]
+        cells[label] = [_with_interval(m, lo, hi, scale, f) for m, lo, hi in zip(c[k], c[f'{k}_lo'], c[f'{k}_hi'])]
     return pd.DataFrame(cells)
 
 def calibration_text(c: pd.DataFrame) -> str:

@@ -523,18 +523,20 @@ def table_notes(table: pd.DataFrame) -> list[str]:
     return notes
 
 def calibration_notes(calibration: pd.DataFrame) -> list[str]:
-    "Footnotes for a calibration table: the ±, the n/a cells and the rows it leaves out."
+    "Footnotes for a calibration table: how runs are pooled, the intervals, the n/a cells and the rows it leaves out."
     runs = sorted({int(n) for n in calibration.n_runs})
-    notes = ['one run: no ± (there is no spread to show)' if runs == [1] else
-             f"mean ± standard deviation over the {' or '.join(map(str, runs))} runs"]
+    notes = ['one run: each metric over its answers' if runs == [1] else
+             f"pooled: each metric over all the answers of the {' or '.join(map(str, runs))} runs together",
+             'an answer without a confidence counts as confidence 0, as the cascade reads it (it defers): ECE, AUROC '
+             'and Brier score every answer; conf. output % (the coverage) is the share that carried a readable one',
+             'no intervals: no bootstrap was run (n_boot = 0)' if calibration.ece_lo.isna().all() else
+             '[lo, hi]: 95% bootstrap intervals over questions (each drawn with all its runs)']
     if calibration[[*CALIBRATION_METRICS]].isna().any().any():
-        notes.append('n/a: the metric is undefined in every run, e.g. AUROC when all of a system\'s answers were wrong '
-                     '(or all right): there is nothing to rank')
+        notes.append('n/a: the metric is undefined, e.g. AUROC when all of a system\'s answers were wrong (or all '
+                     'right): there is nothing to rank')
     notes.append("only systems with a confidence are here: the Baseline LLM and the 'SLM alone' rows have none; "
-                 "pass@1 % is the SLM's own, before any deferral (Table 1's is the cascade's); conf. output % is the "
-                 'share of answers that carried a readable confidence')
+                 "pass@1 % is the SLM's own, before any deferral (Table 1's is the cascade's)")
     return notes
-
 
 # %% ../nbs/11_widgets.ipynb #c20e9aa0
 _REPORT_JS = """
