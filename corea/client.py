@@ -225,7 +225,7 @@ class OpenAIClient:
         "POST `body` with `stream: true` to `path`; yield each server-sent event's JSON until `[DONE]`."
         httpx = self._httpx
         if self._sem is None: self._sem = asyncio.Semaphore(self.max_concurrency)
-        url = f"{self.base_url}/{path.lstrip('/')}"
+        url, sent = f"{self.base_url}/{path.lstrip('/')}", False
         for attempt in range(self.max_retries + 1):
             retry_after = None
             try:
@@ -242,11 +242,13 @@ class OpenAIClient:
                             if not line.startswith('data:'): continue
                             payload = line[5:].strip()
                             if payload == '[DONE]': return
+                            sent = True
                             yield json.loads(payload)
                         return
             except (httpx.TimeoutException, httpx.TransportError) as e:
                 err = OpenAIError(f"POST {url}: stream failed after {attempt + 1} tries ({type(e).__name__}); "
                                   f"is the server running at {self.base_url}?", url=url)
+                if sent: raise err from e            # chunks already went out: a retry would send them twice
             if attempt < self.max_retries:
                 await asyncio.sleep(backoff_delay(attempt, self.backoff, self.max_backoff, retry_after))
         raise err
