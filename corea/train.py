@@ -578,7 +578,7 @@ class CalibrationCallback(TrainerCallback):
                                config=RewardConfig(confidence_kind=None, timeout=self.timeout))
         conf, corr = df.confidence.tolist(), df.correct.astype(bool).tolist()
         if world > 1: conf, corr = gather_object(conf), gather_object(corr)
-        s = calibration_summary(np.asarray(conf, float), np.asarray(corr, bool), missing='zero')   # as the cascade
+        s = calibration_summary(np.asarray(conf, float), np.asarray(corr, bool))   # a missing confidence: 0
         s['mean_confidence'] = float(np.nanmean(conf)) if not np.isnan(np.asarray(conf, float)).all() else float('nan')
         self.last_answers = dict(confidences=[None if c is None or np.isnan(c) else float(c) for c in conf],
                                  correct=[bool(c) for c in corr])               # for confidence histograms
