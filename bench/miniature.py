@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Wall time of `corea reproduce --config miniature.yaml`, stage by stage, and the GRPO step times of its arms.
+"""Wall time of a `corea reproduce` run, stage by stage, the GRPO step times of its arms, and what its logs show.
 
-Reads what the run wrote (its ledger `stages.json` and each arm's `trainer_state.json`); runs nothing itself, so it can
-be rerun at any point of a run that spans several sessions. Writes bench/results/miniature.md.
-Usage: python bench/miniature.py [--run experiments/miniature]
+Reads what the run wrote (its ledger `stages.json`, each arm's `trainer_state.json`, `calibration.jsonl` (the dev
+curve) and `rollouts/step-*.parquet` (every rollout)); runs nothing itself, so it can be rerun at any point of a run that
+spans several sessions. Writes bench/results/<run folder name>.md.
+Usage: python bench/miniature.py [--run experiments/miniature2]
 """
 import argparse, json
 from pathlib import Path
 import numpy as np
+import pandas as pd
 from corea.reproduce import newest_state
+from corea.train import read_dev_curve, read_rollouts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,30 +19,76 @@ def step_times(arm_dir: Path) -> list[float]:
     "The `step_time` of every logged GRPO step (seconds; a step during which the job was paused counts its pause)."
     return [float(h['step_time']) for h in newest_state(arm_dir).get('log_history', []) if 'step_time' in h]
 
+def stage_lines(led: dict) -> list[str]:
+    out = ['| stage | wall time | load at start / end | finished |', '|---|---|---|---|']
+    for name, e in led.items():
+        out.append(f"| {name} | {e['wall_s'] / 60:.1f} min | {e['load_start']:.1f} / {e['load_end']:.1f} | "
+                   f"{e['finished']} |")
+    return out + ['', f'Finished stages: {len(led)}, {sum(e["wall_s"] for e in led.values()) / 3600:.2f} h of wall '
+                      'time in all.']
+
+def window_table(ro: pd.DataFrame, width: int = 25) -> list[str]:
+    "Per window of steps: mixed share of groups (all and by level), accuracy, confidence spread, reward."
+    g = ro.groupby(['step', 'question_id'], sort=True).agg(p_hat=('p_hat', 'first'), level=('level', 'first'))
+    g['mixed'] = (g.p_hat > 0) & (g.p_hat < 1)
+    g = g.reset_index().assign(window=lambda d: d.step // width * width)
+    levels = sorted(ro.level.unique())
+    out = [f"| steps | groups | mixed share | {' | '.join(f'mixed L{lv}' for lv in levels)} | accuracy | confidence "
+           'written | confidence mean | confidence std | mean reward |', '|---' * (8 + len(levels)) + '|']
+    ro = ro.assign(window=ro.step // width * width)
+    for w, gw in g.groupby('window'):
+        r = ro[ro.window == w]
+        by = [gw[gw.level == lv].mixed.mean() for lv in levels]
+        out.append(f"| {w}-{w + width - 1} | {len(gw)} | {gw.mixed.mean():.2f} | "
+                   + ' | '.join('-' if np.isnan(b) else f'{b:.2f}' for b in by)
+                   + f" | {r.correct.mean():.2f} | {r.confidence.notna().mean():.2f} | {r.confidence.mean():.2f} | "
+                   f"{r.confidence.std():.2f} | {r.reward.mean():.3f} |")
+    return out
+
+def dev_table(curve: list[dict]) -> list[str]:
+    out = ['| step | pass@1 | AUROC | ECE | confidence written | mean confidence |', '|---|---|---|---|---|---|']
+    for r in curve:
+        out.append(f"| {r['step']} | {r.get('pass_at_1', np.nan):.3f} | {r.get('auroc', np.nan):.3f} | "
+                   f"{r.get('ece', np.nan):.3f} | {r.get('confidence_output_ratio', np.nan):.2f} | "
+                   f"{r.get('mean_confidence', np.nan):.2f} |")
+    return out
+
+def arm_lines(run: Path, arm: str) -> list[str]:
+    d, out = run/'rl'/arm, []
+    if (d/'rollouts').is_dir():
+        ro = read_rollouts(d)
+        out += ['', f'**{arm}**: {ro.step.nunique()} steps in the rollout log (`rl/{arm}/rollouts/`), '
+                f'{len(ro):,} rollouts. Windows of 25 steps:', '', *window_table(ro)]
+    if curve := read_dev_curve(d):
+        out += ['', f'**{arm}**, the dev curve (`rl/{arm}/calibration.jsonl`; a missing confidence counts as 0):', '',
+                *dev_table(curve)]
+    if (d/'stopped.json').exists(): out += ['', f"Stopped by the dev curve: {(d/'stopped.json').read_text()}"]
+    return out
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--run', default=str(ROOT/'experiments'/'miniature'))
+    ap.add_argument('--run', default=str(ROOT/'experiments'/'miniature2'))
     run = Path(ap.parse_args().run)
-    led = json.loads((run/'stages.json').read_text())
+    led = json.loads((run/'stages.json').read_text()) if (run/'stages.json').exists() else {}
     cfg = json.loads((run/'config.json').read_text())
-    out = ['## COREA in miniature: the run (`bench/miniature.py`)', '',
-           'Command: `corea reproduce --config miniature.yaml` (resumable; it ran over several sessions on this 2-core '
-           f'machine). Settings: `{run.relative_to(ROOT) if run.is_relative_to(ROOT) else run}/config.json`. '
-           'Wall time per finished stage, with the 1-minute load average at its start and end (the machine is shared):', '',
-           '| stage | wall time | load at start / end | finished |', '|---|---|---|---|']
-    for name, e in led.items():
-        out.append(f"| {name} | {e['wall_s'] / 60:.1f} min | {e['load_start']:.1f} / {e['load_end']:.1f} | {e['finished']} |")
-    total = sum(e['wall_s'] for e in led.values())
-    out += ['', f'Finished stages: {len(led)}, {total / 3600:.2f} h of wall time in all.', '',
-            f"GRPO steps ({cfg['rl'].get('rollout_batch_size')} questions x G = {cfg['rl'].get('num_generations')} "
-            f"rollouts of at most {cfg['rl'].get('max_completion_length')} tokens, LoRA r = {cfg['rl'].get('lora_r')}, "
-            'torch on 2 threads). A step during which the job was paused or shared the cores with a test run is slow; '
-            'the median is the typical step:', '',
-            '| arm | steps logged | median step | 90th percentile | total |', '|---|---|---|---|---|']
-    for arm in ('rlvr', 'brier', 'l1'):
+    shown = run.relative_to(ROOT) if run.is_relative_to(ROOT) else run
+    out = [f"## COREA in miniature: the run {cfg['name']} (`bench/miniature.py --run {shown}`)", '',
+           f"Command: `corea reproduce --config {cfg['name']}.yaml` (resumable; it runs over several sessions on this "
+           f'2-core machine). Settings: `{shown}/config.json`. Wall time per finished stage, with the 1-minute load '
+           'average at its start and end (the machine is shared):', '', *stage_lines(led), '',
+           f"GRPO steps ({cfg['rl'].get('rollout_batch_size')} questions x G = {cfg['rl'].get('num_generations')} "
+           f"rollouts of at most {cfg['rl'].get('max_completion_length')} tokens, LoRA r = {cfg['rl'].get('lora_r')}, "
+           'torch on 2 threads). A step during which the job was paused or shared the cores with a test run is slow; '
+           'the median is the typical step:', '',
+           '| arm | steps logged | median step | 90th percentile | total |', '|---|---|---|---|---|']
+    for arm in cfg['arms']:
         t = step_times(run/'rl'/arm)
-        if t: out.append(f'| {arm} | {len(t)} | {np.median(t):.1f} s | {np.percentile(t, 90):.1f} s | {sum(t) / 60:.1f} min |')
-    (ROOT/'bench'/'results'/'miniature.md').write_text('\n'.join(out) + '\n')
+        if t: out.append(f'| {arm} | {len(t)} | {np.median(t):.1f} s | {np.percentile(t, 90):.1f} s | '
+                         f'{sum(t) / 60:.1f} min |')
+    if 'screen' in led: out += ['', f"Screen stage (levels {cfg['screen']['levels']}, k = {cfg['screen']['k']}): "
+                                f"{json.dumps(led['screen']['info'])}"]
+    for arm in cfg['arms']: out += arm_lines(run, arm)
+    (ROOT/'bench'/'results'/f'{run.name}.md').write_text('\n'.join(out) + '\n')
     print('\n'.join(out))
 
 if __name__ == '__main__': main()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_data.ipynb #32ec47a8
 from __future__ import annotations
-import hashlib, json, os, random, sys, warnings, zipfile
+import ast, hashlib, json, os, random, re, sys, warnings, zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,7 @@ import pandas as pd
 # %% auto #0
 __all__ = ['BENCHMARKS', 'SCHEMA', 'GPQA_PASSWORD', 'NORMALISERS', 'ARITHMETIC_LEVEL_SIZES', 'DEMONSTRATIONS', 'shared_data_dir',
            'Benchmark', 'infer_answer_kind', 'answer_kind', 'validate_benchmark', 'load_jsonl_benchmark', 'load_gpqa',
-           'normalise_records', 'say_once', 'benchmark_source', 'load_benchmark', 'deepmath_splits',
+           'normalise_records', 'say_once', 'benchmark_source', 'load_benchmark', 'deepmath_splits', 'question_key',
            'make_arithmetic_questions', 'few_shot_messages']
 
 # %% ../nbs/04_data.ipynb #eeb9fd1f
@@ -317,25 +317,63 @@ def _arith(level: int, rng: random.Random) -> tuple[str, int]:
                 b * c)
     raise ValueError(f"level={level}: levels are 1 (easiest) to 5.")
 
-ARITHMETIC_LEVEL_SIZES = {1: 81 + 45, 2: 90 * 90 + 90 * 91 // 2, 3: 89 * 8, 4: 2 * 19 * 19 * 8,
-                          5: len(_NAMES) * len(_THINGS) * 28 * 8 * 20}
+# %% ../nbs/04_data.ipynb #f4065436
+_WHAT_IS = re.compile(r'what is (.+?) ?\?$')
+_EXPRESSION_CHARS = set('0123456789+-*/(). ')
 
-def make_arithmetic_questions(n: int, seed: int = 0, levels: Iterable[int] = (1, 2, 3, 4, 5)) -> pd.DataFrame:
-    "`n` arithmetic questions with exact integer answers, cycling through `levels`, in the benchmark schema + `level`."
-    rng, levels, rows, seen = random.Random(seed), list(levels), [], set()
-    # questions asked of each level
-    wants = Counter(levels[i % len(levels)] for i in range(n)) if levels else Counter()
+def _canonical(node: ast.AST) -> str:
+    "An expression's text with the operands of every sum and product sorted (a + b and b + a give one text)."
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float): return repr(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub): return f'-{_canonical(node.operand)}'
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
+        op, terms, todo = type(node.op), [], [node]
+        while todo:                                         # flatten a chain of one commutative operation
+            n = todo.pop()
+            if isinstance(n, ast.BinOp) and type(n.op) is op: todo += [n.left, n.right]
+            else: terms.append(_canonical(n))
+        return '(' + ('+' if op is ast.Add else '*').join(sorted(terms)) + ')'
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Sub, ast.Div)):
+        return f"({_canonical(node.left)}{'-' if isinstance(node.op, ast.Sub) else '/'}{_canonical(node.right)})"
+    raise ValueError('not plain arithmetic')
+
+def question_key(question: str) -> str:
+    "The identity of a question up to commutation, spacing and case: `expr:` + its canonical expression, or `text:`."
+    text = ' '.join(str(question).lower().split())
+    m = _WHAT_IS.fullmatch(text)
+    if m and len(m[1]) <= 200 and set(m[1]) <= _EXPRESSION_CHARS:
+        try: return 'expr:' + _canonical(ast.parse(m[1], mode='eval').body)
+        except (SyntaxError, ValueError, RecursionError): pass
+    return 'text:' + text.rstrip('?.! ')
+
+# %% ../nbs/04_data.ipynb #54e6cd79
+ARITHMETIC_LEVEL_SIZES = {1: 45 + 45, 2: 2 * (90 * 91 // 2), 3: 89 * 8, 4: 190 * 8 + (88 + 36) * 19,
+                          5: len(_NAMES) * len(_THINGS) * 28 * 8 * 20}   # distinct questions by `question_key`
+
+def _level_sequence(n: int, levels: list[int]) -> list[int]:
+    "The level of each of `n` questions, cycling through `levels`; checked against each level's size."
     for lv in set(levels):
         if lv not in ARITHMETIC_LEVEL_SIZES: raise ValueError(f"level={lv}: levels are 1 (easiest) to 5.")
-        if (want := wants[lv]) > ARITHMETIC_LEVEL_SIZES[lv]:
+    seq = [levels[i % len(levels)] for i in range(n)] if levels else []
+    for lv, want in Counter(seq).items():
+        if want > ARITHMETIC_LEVEL_SIZES[lv]:
             raise ValueError(f"make_arithmetic_questions: n={n} needs {want} distinct level-{lv} questions but level "
                              f"{lv} has only {ARITHMETIC_LEVEL_SIZES[lv]}; ask for fewer, or leave level {lv} out of "
                              f"`levels`.")
-    while len(rows) < n:
-        level = levels[len(rows) % len(levels)]
-        q, a = _arith(level, rng)
-        if q in seen: continue
-        seen.add(q)
+    return seq
+
+def make_arithmetic_questions(n: int, seed: int = 0, levels: Iterable[int] = (1, 2, 3, 4, 5),
+                              exclude: Iterable[str] = ()) -> pd.DataFrame:
+    "`n` distinct arithmetic questions (by `question_key`, none in `exclude`), cycling through `levels`, + `level`."
+    rng, rows, seen, misses = random.Random(seed), [], set(exclude), Counter()
+    for level in _level_sequence(n, list(levels)):
+        while True:
+            q, a = _arith(level, rng)
+            if (key := question_key(q)) not in seen: break
+            misses[level] += 1
+            if misses[level] > 20 * ARITHMETIC_LEVEL_SIZES[level] + 1000:
+                raise ValueError(f"make_arithmetic_questions: level {level} has no question left that is not "
+                                 f"excluded or already drawn ({len(rows)} of {n} made); ask for fewer.")
+        seen.add(key)
         rows.append(dict(id=_sha_id(f'arith-L{level}', q), question=q, answer=str(a), choices=None,
                          source='arithmetic', level=level))
     return validate_benchmark(pd.DataFrame(rows), 'arithmetic')

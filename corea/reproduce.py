@@ -4,7 +4,8 @@
 
 # %% ../nbs/15_reproduce.ipynb #950de948
 from __future__ import annotations
-import dataclasses, json, os, shutil, sys, time
+import dataclasses, json, os, re, shutil, sys, time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -18,16 +19,17 @@ from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, resol
 
 # %% auto #0
 __all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'GITIGNORE', 'ReproduceConfig',
-           'find_reproduce_config', 'load_config', 'read_ledger', 'record_stage', 'arithmetic_splits',
-           'deepmath_splits_of', 'in_domain_name', 'ood_sets', 'read_split', 'eval_sets', 'stage_data', 'well_formed',
-           'warmup_examples', 'answer', 'base_model', 'stage_warmup_answers', 'save_adapter_fp16', 'uses_lora',
-           'model_dir', 'parent_dir', 'publish_model', 'stage_warmup', 'format_check', 'arm_config', 'StageIncomplete',
-           'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name', 'stage_llm', 'read_router',
-           'stage_baselines', 'experiment_rows', 'eval_sets_names', 'paper_pairs', 'router_predictions',
-           'run_slm_names', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state', 'training_log',
-           'calibration_log', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions', 'export_demo_cache',
-           'stage_names', 'stage_function', 'stage_warmup_and_check', 'gitignore_lines', 'prepare_run', 'run_pipeline',
-           'publish', 'status_text', 'plan_text', 'parser', 'main']
+           'find_reproduce_config', 'load_config', 'read_ledger', 'record_stage', 'training_level_counts',
+           'arithmetic_splits', 'deepmath_splits_of', 'in_domain_name', 'ood_sets', 'read_split', 'eval_sets',
+           'stage_data', 'well_formed', 'with_confidence', 'warmup_examples', 'answer', 'base_model',
+           'stage_warmup_answers', 'save_adapter_fp16', 'uses_lora', 'model_dir', 'parent_dir', 'publish_model',
+           'stage_warmup', 'format_check', 'screened_questions', 'screen_summary', 'stage_screen', 'arm_config',
+           'StageIncomplete', 'decided_steps', 'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name',
+           'stage_llm', 'read_router', 'stage_baselines', 'experiment_rows', 'eval_sets_names', 'paper_pairs',
+           'router_predictions', 'run_slm_names', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state',
+           'training_log', 'calibration_log', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions',
+           'export_demo_cache', 'stage_names', 'stage_function', 'stage_warmup_and_check', 'gitignore_lines',
+           'prepare_run', 'run_pipeline', 'publish', 'status_text', 'plan_text', 'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -49,6 +51,11 @@ class ReproduceConfig:
     n_eval: int = 200
     n_dev: int = 40
     n_train: int = 400
+    train_levels: dict = field(default_factory=dict, metadata={'help': 'distinct training questions per level (the '
+                               'mix); {} = n_train with the levels balanced'})
+    screen: dict = field(default_factory=dict, metadata={'help': "keep training questions the starting model gets "
+                         "right 1..k-1 times of k: {levels: [2, 3], k: 8, keep: [1, 7], candidates: {2: 160, 3: 220}};"
+                         " {} = no screening"})
     n_warmup: int = field(default=300, metadata={'help': 'warm-up questions; 0 = no format warm-up (a model that '
                           'already answers in format, as the paper\'s 7B)'})
     ood: dict = field(default_factory=lambda: {'gsm8k': 60, 'commonsenseqa': 60})
@@ -61,6 +68,9 @@ class ReproduceConfig:
     warmup_lr: float = 2e-4
     warmup_lora_r: int = 8
     warmup_batch_size: int = 8
+    warmup_confidence: str = field(default='own', metadata={'help': "the warm-up targets' confidences: 'own' (what "
+                                   "the model wrote) or 'random' (uniform draws of 0.0, 0.1 ... 1.0: varied, "
+                                   "uninformative)"})
     # RL: TrainConfig fields shared by the arms
     arms: tuple = ('rlvr', 'brier', 'l1')
     rl: dict = field(default_factory=dict)
@@ -100,8 +110,13 @@ class ReproduceConfig:
             raise ValueError(f"rl_launcher={self.rl_launcher!r}: use 'process' or 'accelerate'.")
         if self.llm_model and not (self.llm_label and self.llm_n_params):
             raise ValueError("llm_model needs llm_label (its name in the tables) and llm_n_params (the cost ratio).")
-        if self.n_warmup > self.n_train: raise ValueError(f"n_warmup={self.n_warmup}: the warm-up answers training "
-                                                          f"questions, so it needs n_warmup <= n_train={self.n_train}.")
+        if self.warmup_confidence not in ('own', 'random'):
+            raise ValueError(f"warmup_confidence={self.warmup_confidence!r}: use 'own' or 'random'.")
+        self.train_levels = {int(k): int(v) for k, v in self.train_levels.items()}
+        if bad := sorted(set(self.train_levels) - set(self.levels)):
+            raise ValueError(f"train_levels names level(s) {bad} that are not in levels={list(self.levels)}.")
+        if self.screen and not set(self.screen.get('candidates', {})) >= set(self.screen.get('levels', [])):
+            raise ValueError("screen: give candidates (how many questions to try) for every level in screen.levels.")
 
     @property
     def run_dir(self) -> Path: return Path(self.output_dir)
@@ -151,16 +166,30 @@ def record_stage(run_dir: str | Path, stage: str, info: dict) -> dict:
     return led
 
 # %% ../nbs/15_reproduce.ipynb #a985801c
-def arithmetic_splits(cfg: ReproduceConfig) -> dict[str, pd.DataFrame]:
-    "In-domain splits: eval, dev, train disjoint (cuts of one pool, levels balanced); warmup = train's first."
-    sizes = {'eval': cfg.n_eval, 'dev': cfg.n_dev, 'train': cfg.n_train}
-    pool = make_arithmetic_questions(sum(sizes.values()), seed=cfg.seed, levels=cfg.levels)
-    out, at = {}, 0
-    for name, n in sizes.items():
-        out[name] = pool.iloc[at:at + n].reset_index(drop=True)
-        at += n
-    return out | {'warmup': out['train'].head(cfg.n_warmup)}
+def training_level_counts(cfg: ReproduceConfig) -> dict[int, int]:
+    "Distinct training questions per level: `train_levels`, or `n_train` with the levels balanced."
+    if cfg.train_levels: return dict(cfg.train_levels)
+    return dict(Counter(cfg.levels[i % len(cfg.levels)] for i in range(cfg.n_train)))
 
+def arithmetic_splits(cfg: ReproduceConfig) -> dict[str, pd.DataFrame]:
+    "In-domain splits, disjoint up to `question_key` and without the demonstrations: eval, dev, warmup, train."
+    from corea.data import DEMONSTRATIONS, question_key
+    held = {question_key(d['question']) for d in DEMONSTRATIONS}
+    out = {}
+    for i, (name, n) in enumerate([('eval', cfg.n_eval), ('dev', cfg.n_dev)]):
+        out[name] = make_arithmetic_questions(n, seed=cfg.seed + i, levels=cfg.levels, exclude=held)
+        held |= set(out[name].question.map(question_key))
+    out['warmup'] = make_arithmetic_questions(cfg.n_warmup, seed=cfg.seed + 2, levels=cfg.levels, exclude=held)
+    screened = cfg.screen.get('levels', []) if cfg.screen else []
+    draw = lambda lv, n: make_arithmetic_questions(n, seed=cfg.seed + 10 + lv, levels=(lv,), exclude=held)
+    counts = training_level_counts(cfg)
+    out['train' if not screened else 'unscreened'] = pd.concat(
+        [draw(lv, n) for lv, n in counts.items() if lv not in screened], ignore_index=True)
+    if screened: out['candidates'] = pd.concat([draw(lv, cfg.screen['candidates'][lv]) for lv in screened],
+                                               ignore_index=True)
+    return out
+
+# %% ../nbs/15_reproduce.ipynb #c3535f3d
 def deepmath_splits_of(cfg: ReproduceConfig) -> dict[str, pd.DataFrame]:
     "The paper's splits: DeepMath500 (eval, local), dev and DeepMath16K (train) from the Hub pool without the eval set."
     from corea.data import deepmath_splits, load_benchmark
@@ -185,7 +214,7 @@ def ood_sets(cfg: ReproduceConfig) -> dict[str, pd.DataFrame]:
 
 # %% ../nbs/15_reproduce.ipynb #a182498a
 def read_split(cfg: ReproduceConfig, name: str) -> pd.DataFrame:
-    "One in-domain split ('eval', 'dev', 'train', 'warmup') as the data stage wrote it."
+    "One in-domain split ('eval', 'dev', 'train', 'warmup'; 'unscreened', 'candidates') as the data stage wrote it."
     from corea.data import load_jsonl_benchmark
     p = cfg.run_dir/'data'/f'{name}.jsonl'
     if not p.exists():
@@ -221,16 +250,26 @@ def well_formed(text) -> str | None:
     return text[:conf].strip() if box is not None and conf is not None and box < conf else None
 
 # %% ../nbs/15_reproduce.ipynb #aaaca2ea
-def warmup_examples(rows: pd.DataFrame, questions: pd.DataFrame) -> pd.DataFrame:
-    "SFT rows from warm-up answers: prompt = the bare COREA instruction, completion = the model's well-formed answer."
+_LAST_CONFIDENCE = re.compile(r'\\confidence\{[^{}]*\}$')
+
+def with_confidence(text: str, value: float) -> str:
+    "A well-formed answer with its final `\\confidence{}` replaced by `value` (one decimal)."
+    return _LAST_CONFIDENCE.sub(lambda m: f'\\confidence{{{value:.1f}}}', text)
+
+def warmup_examples(rows: pd.DataFrame, questions: pd.DataFrame, confidence: str = 'own',
+                    seed: int = 0) -> pd.DataFrame:
+    "SFT rows from warm-up answers under the bare instruction; `confidence='random'` draws each target's confidence."
     from corea.generate import chat_prompts
     q = questions.set_index(questions.id.astype(str))
     kept = rows.assign(completion=[well_formed(t) for t in rows.response]).dropna(subset=['completion'])
     qs = q.loc[kept.question_id.astype(str)].reset_index(drop=True)
-    prompts = chat_prompts(qs, n_demos=0)
-    return pd.DataFrame(dict(question_id=kept.question_id.to_numpy(), prompt=prompts,
-                             completion=[[dict(role='assistant', content=c)] for c in kept.completion],
-                             correct=kept.correct.to_numpy(bool), confidence=kept.confidence.to_numpy(float)))
+    conf, texts = kept.confidence.to_numpy(float), list(kept.completion)
+    if confidence == 'random':                            # varied but uninformative: 0.0, 0.1 ... 1.0, uniform
+        conf = np.random.default_rng(seed).integers(0, 11, len(texts)) / 10
+        texts = [with_confidence(t, c) for t, c in zip(texts, conf)]
+    return pd.DataFrame(dict(question_id=kept.question_id.to_numpy(), prompt=chat_prompts(qs, n_demos=0),
+                             completion=[[dict(role='assistant', content=c)] for c in texts],
+                             correct=kept.correct.to_numpy(bool), confidence=conf))
 
 # %% ../nbs/15_reproduce.ipynb #8b99a7a5
 def answer(cfg: ReproduceConfig, questions: pd.DataFrame, cache: Path, model: str | Path, model_name: str,
@@ -260,7 +299,7 @@ def stage_warmup_answers(cfg: ReproduceConfig) -> dict:
                   f'{in_domain_name(cfg)}-warmup',
                   cfg.warmup_samples, n_demos=cfg.warmup_demos, temperature=cfg.warmup_temperature,
                   max_new_tokens=cfg.warmup_max_new_tokens)
-    ex = warmup_examples(rows, qs)
+    ex = warmup_examples(rows, qs, cfg.warmup_confidence, cfg.seed)
     return dict(answers=len(rows), well_formed=len(ex), pass_at_1=float(rows.correct.mean()),
                 kept_accuracy=float(ex.correct.mean()), kept_mean_confidence=float(ex.confidence.mean()))
 
@@ -311,7 +350,7 @@ def stage_warmup(cfg: ReproduceConfig) -> dict:
     from trl import SFTConfig, SFTTrainer
     import torch
     qs = read_split(cfg, 'warmup')
-    ex = warmup_examples(read_cache(cfg.run_dir/'caches'/'warmup'), qs)
+    ex = warmup_examples(read_cache(cfg.run_dir/'caches'/'warmup'), qs, cfg.warmup_confidence, cfg.seed)
     if ex.empty: raise RuntimeError("no well-formed warm-up answer: raise warmup_samples or warmup_max_new_tokens.")
     out = cfg.run_dir/'warmup'
     args = SFTConfig(output_dir=str(out), num_train_epochs=cfg.warmup_epochs, learning_rate=cfg.warmup_lr,
@@ -325,8 +364,10 @@ def stage_warmup(cfg: ReproduceConfig) -> dict:
                     train_dataset=Dataset.from_pandas(ex[['prompt', 'completion']].reset_index(drop=True)))
     tr.train()
     tr.save_model(str(out))
+    how = 'its confidences replaced by uniform draws of 0.0 ... 1.0' if cfg.warmup_confidence == 'random' else ''
     recipe = dict(n_demos=0, trained='format warm-up: SFT on its own well-formed answers (2 demonstrations when '
-                  'collected), LoRA', examples=len(ex), epochs=cfg.warmup_epochs, lr=cfg.warmup_lr,
+                  f"collected){', ' + how if how else ''}, LoRA", examples=len(ex), epochs=cfg.warmup_epochs,
+                  lr=cfg.warmup_lr,
                   lora_r=cfg.warmup_lora_r, base=cfg.model_label)
     publish_model(cfg, 'base', out, 'smollm2' if base_model(cfg) == str(resolve_model()[0]) else cfg.model, recipe)
     losses = [h['loss'] for h in tr.state.log_history if 'loss' in h]
@@ -345,6 +386,40 @@ def format_check(cfg: ReproduceConfig, model: str | Path, name: str, n_demos: in
     return dict(format_rate=float(fmt), mean_confidence=conf, mean_output_tokens=float(rows.n_out.mean()),
                 **{k: float(v) for k, v in s.items()})
 
+# %% ../nbs/15_reproduce.ipynb #d9bb94a3
+def screened_questions(candidates: pd.DataFrame, rows: pd.DataFrame, keep: Sequence[int],
+                       counts: dict[int, int]) -> pd.DataFrame:
+    "The candidates answered right `keep[0]`..`keep[1]` times in `rows`, at most `counts[level]` of each level."
+    right = rows.groupby(rows.question_id.astype(str)).correct.sum()
+    ok = candidates[candidates.id.astype(str).map(right).between(*keep)]
+    return pd.concat([g.head(counts.get(lv, len(g))) for lv, g in ok.groupby('level', sort=True)], ignore_index=True)
+
+def screen_summary(candidates: pd.DataFrame, rows: pd.DataFrame, kept: pd.DataFrame, k: int) -> dict:
+    "Per screened level: candidates, rollout accuracy, share of mixed groups, questions kept."
+    right = rows.groupby(rows.question_id.astype(str)).correct.sum()
+    out = {}
+    for lv, g in candidates.groupby('level'):
+        r = g.id.astype(str).map(right)
+        out[int(lv)] = dict(candidates=len(g), accuracy=float(r.mean() / k),
+                            mixed_share=float(r.between(1, k - 1).mean()),
+                            kept=int((kept.level == lv).sum()))
+    return out
+
+def stage_screen(cfg: ReproduceConfig) -> dict:
+    "The starting model answers each candidate k times (GRPO's sampling); train.jsonl = unscreened + kept questions."
+    cand, fixed, rl = read_split(cfg, 'candidates'), read_split(cfg, 'unscreened'), cfg.rl
+    k = int(cfg.screen.get('k', rl.get('num_generations', 8)))
+    rows = answer(cfg, cand, cfg.run_dir/'caches'/'screen', model_dir(cfg, 'base'), SLM_NAMES['base'],
+                  f'{in_domain_name(cfg)}-screen', k, temperature=float(rl.get('temperature', 1.0)),
+                  max_new_tokens=int(rl.get('max_completion_length', 96)))
+    kept = screened_questions(cand, rows, cfg.screen.get('keep', (1, k - 1)), training_level_counts(cfg))
+    train = pd.concat([fixed, kept], ignore_index=True)
+    tmp = cfg.run_dir/'data'/'train.jsonl.tmp'
+    train.to_json(tmp, orient='records', lines=True)
+    os.replace(tmp, cfg.run_dir/'data'/'train.jsonl')
+    return dict(k=k, levels=screen_summary(cand, rows, kept, k), train=len(train),
+                train_levels={int(a): int(b) for a, b in train.level.value_counts().sort_index().items()})
+
 # %% ../nbs/15_reproduce.ipynb #813a0448
 def arm_config(cfg: ReproduceConfig, arm: str, merge: bool = True):
     "One arm's `corea.train.TrainConfig` (`cfg.rl`'s GRPOConfig fields in grpo_kwargs); `merge=False` writes nothing."
@@ -355,14 +430,24 @@ def arm_config(cfg: ReproduceConfig, arm: str, merge: bool = True):
     if bad := sorted(k for k in grpo if k not in _GRPO_FIELDS):
         raise ValueError(f"rl settings {bad} are neither corea.train.TrainConfig nor trl.GRPOConfig fields.")
     if grpo: own['grpo_kwargs'] = {**(own.get('grpo_kwargs') or {}), **grpo}
+    if own.get('stop_patience') and arm != cfg.arms[0]:          # the first arm's dev curve set the steps of all
+        own |= dict(stop_patience=0, max_steps=decided_steps(cfg))
     kw = own | dict(model_name_or_path=str(model_dir(cfg, 'base', merge)), train_data=str(d/'data'/'train.jsonl'),
-                             eval_data=str(d/'data'/'dev.jsonl'), n_train=cfg.n_train, n_eval=cfg.n_dev, few_shot=0,
+                             eval_data=str(d/'data'/'dev.jsonl'), n_train=sum(training_level_counts(cfg).values()),
+                             n_eval=cfg.n_dev, few_shot=0,
                              confidence_kind=ARMS[arm], output_dir=str(d/'rl'/arm), resume_from_checkpoint='latest',
                              seed=cfg.seed, data_seed=cfg.seed)
     return TrainConfig(**kw)
 
 class StageIncomplete(RuntimeError):
     "A stage stopped before its end (time budget, interrupt): run the same command again to resume it."
+
+def decided_steps(cfg: ReproduceConfig) -> int:
+    "The steps every arm trains: those the first arm's dev curve chose (its finished stage in the ledger)."
+    first = f'rl_{cfg.arms[0]}'
+    if first not in (led := read_ledger(cfg.run_dir)):
+        raise StageIncomplete(f"{first} decides the number of steps of every arm (stop_patience): run it first.")
+    return int(led[first]['info']['steps'])
 
 # %% ../nbs/15_reproduce.ipynb #8d017d56
 def arm_command(cfg: ReproduceConfig, arm: str) -> list[str]:
@@ -403,12 +488,16 @@ def stage_rl(cfg: ReproduceConfig, arm: str) -> dict:
     "Train one arm with GRPO (resuming), then store its adapter and merge it (or keep its full weights)."
     t0 = time.time()
     code, step, last = _train_arm(cfg, arm)
-    if code or step < last:
+    out, stopped = cfg.run_dir/'rl'/arm, cfg.run_dir/'rl'/arm/'stopped.json'
+    if code or (step < last and not stopped.exists()):
         raise StageIncomplete(f"rl_{arm} stopped at step {step} of {last}: run the same command again to resume it.")
+    if stopped.exists():                                  # the dev curve stopped it: the best step's adapter is the arm
+        decision = json.loads(stopped.read_text())
+        out, step = out/'best', int(decision['best_step'])
     weights, start = 'LoRA' if uses_lora(cfg) else 'full weights', 'warmed-up ' if cfg.n_warmup else ''
     recipe = dict(n_demos=0, trained=f"GRPO, confidence reward {ARMS[arm]}, {weights}, from the {start}model",
                   steps=step, rl=dict(cfg.rl), seed=cfg.seed)
-    if uses_lora(cfg): publish_model(cfg, arm, cfg.run_dir/'rl'/arm, 'base', recipe)
+    if uses_lora(cfg): publish_model(cfg, arm, out, 'base', recipe)
     else:
         folder = Path(model_dir(cfg, arm))
         (folder/RECIPE_FILE).write_text(json.dumps(dict(name=arm, parent='base', **recipe), indent=1))
@@ -669,17 +758,19 @@ def export_demo_cache(cfg: ReproduceConfig, out: str | Path) -> Path:
 # %% ../nbs/15_reproduce.ipynb #a17f92a8
 GITIGNORE = ['models/*/merged/', 'rl/*/checkpoint-*/', 'rl/*/adapter_model.safetensors', 'rl/*/tokenizer*',
              'rl/*/chat_template.jinja', 'rl/*/training_args.bin', 'rl/*/README.md', 'rl/*/train.yaml', 'warmup/',
-             'baselines/router/', '*.tmp', '.lock']
+             'rl/*/best/', 'baselines/router/', '*.tmp', '.lock']
 
 def stage_names(cfg: ReproduceConfig) -> list[str]:
     "The stages of this run, in order (one RL stage per arm)."
     warm = ['warmup_answers', 'warmup'] if cfg.n_warmup else []
-    return ['data', *warm, *[f'rl_{a}' for a in cfg.arms], 'eval', 'llm', 'baselines', 'tables']
+    return ['data', *warm, *(['screen'] if cfg.screen else []), *[f'rl_{a}' for a in cfg.arms], 'eval', 'llm',
+            'baselines', 'tables']
 
 def stage_function(name: str) -> Callable:
     "The function that runs stage `name` on a config."
     if name.startswith('rl_'): return lambda cfg: stage_rl(cfg, name[3:])
     return {'data': stage_data, 'warmup_answers': stage_warmup_answers, 'warmup': stage_warmup_and_check,
+            'screen': stage_screen,
             'eval': stage_eval, 'llm': stage_llm, 'baselines': stage_baselines, 'tables': stage_tables}[name]
 
 def stage_warmup_and_check(cfg: ReproduceConfig) -> dict:

