@@ -67,11 +67,23 @@ def ood_questions(name: str, n: int, run_seed: int = 0, run_n: int = 60, seed: i
     rest = df[~df.id.isin(run.id)]
     return rest.sample(n=min(n, len(rest)), random_state=seed).reset_index(drop=True)
 
-def systems(only: list | None) -> dict:
+def export(args) -> None:
+    "Ship a training checkpoint as the specialist's adapter (float16, with the recipe of the run and its step)."
+    from corea.reproduce import save_adapter_fp16
+    ckpt, run = Path(args.checkpoint), Path(args.checkpoint).parent.parent
+    state = json.loads((ckpt/'trainer_state.json').read_text())
+    info = json.loads((run/'train_info.json').read_text()) if (run/'train_info.json').exists() else {}
+    recipe = json.loads((run/'recipe.json').read_text()) | info | dict(
+        steps=state['global_step'], of_steps=state['max_steps'],
+        losses=[round(h['loss'], 4) for h in state['log_history'] if 'loss' in h])
+    save_adapter_fp16(ckpt, args.dest, recipe)
+    print(json.dumps(recipe, indent=1))
+
+def systems(only: list | None, adapter: str | None = None) -> dict:
     "name -> (model folder, backend, backend kwargs, which sets): the specialist, its candidates, the shipped SLMs."
     from corea.models import smollm2_hf_dir, trained_slm
     from corea.specialist import SPECIALIST_LABEL, specialist_model
-    out = {SPECIALIST_LABEL: (lambda: specialist_model(), 'calculator', dict(inner='ct2'), None),
+    out = {SPECIALIST_LABEL: (lambda: specialist_model(adapter), 'calculator', dict(inner='ct2'), None),
            'SmolLM2-135M-Instruct': (lambda: smollm2_hf_dir(), 'ct2', {}, ('commonsenseqa',)),
            'SLM': (lambda: trained_slm('base'), 'ct2', {}, None),
            'RLVR-SLM': (lambda: trained_slm('rlvr'), 'ct2', {}, None)}
@@ -82,28 +94,39 @@ def eval_sets(args) -> dict:
     from corea.data import load_jsonl_benchmark
     run = run_questions(args.run_data)
     own = own_sets(keys_of(run))
-    return {'run-dev': load_jsonl_benchmark(Path(args.run_data)/'dev.jsonl'), 'own-heldout': own['heldout'].head(args.n),
-            'gsm8k': ood_questions('gsm8k', args.n_ood), 'commonsenseqa': ood_questions('commonsenseqa', args.n_ood)}
+    return {'run-dev': load_jsonl_benchmark(Path(args.run_data)/'dev.jsonl'),
+            'commonsenseqa': ood_questions('commonsenseqa', args.n_ood), 'own-heldout': own['heldout'].head(args.n),
+            'gsm8k': ood_questions('gsm8k', args.n_ood)}
 
 def measure(args) -> None:
     "Every system answers every set once (k = 1, the eval settings: no demonstrations, temperature 0.6, 128 tokens)."
     from corea.cache import read_cache
     from corea.generate import generate
-    sets, rows = eval_sets(args), []
-    for name, (folder, backend, kw, only) in systems(args.systems).items():
+    sets, rows = {k: v for k, v in eval_sets(args).items() if not args.sets or k in args.sets}, []
+    for name, (folder, backend, kw, only) in systems(args.systems, args.adapter).items():
         for ds, qs in sets.items():
             if only and ds not in only: continue
             t0, load0 = time.time(), os.getloadavg()[0]
             c = generate(qs, Path(args.work)/name/ds, model=folder(), dataset=ds, k=args.k, n_demos=0, model_name=name,
                          n_params=135e6, temperature=0.6, max_new_tokens=128, backend=backend, backend_kwargs=kw,
                          batch_size=16, progress=False)
-            r = c.read().merge(qs[['id'] + (['level'] if 'level' in qs else [])].rename(columns={'id': 'question_id'}),
-                               on='question_id', how='left')
+            r = c.read().assign(level=lambda x: level_of(x.question_id))
             rows.append(r.assign(system=name, wall_s=time.time() - t0, load=(load0 + os.getloadavg()[0]) / 2))
             print(f'{name} on {ds}: {r.correct.mean():.3f} ({len(r)} answers)', flush=True)
     all_rows = pd.concat(rows, ignore_index=True)
     all_rows.drop(columns=['response']).to_parquet(Path(args.work)/'rows.parquet')
     write_report(all_rows, args)
+
+def level_of(ids: pd.Series) -> pd.Series:
+    "The level of corea's arithmetic questions from their ids (`arith-L3-...`); NaN for any other question."
+    return ids.astype(str).str.extract(r'^arith-L(\d)-')[0].astype(float)
+
+def shipped_reference() -> pd.DataFrame:
+    "The shipped evaluation (corea/assets/default_cache: the first miniature run's eval set, k = 3): rows with levels."
+    import corea
+    from corea.cache import read_cache
+    r = read_cache(Path(corea.__file__).parent/'assets'/'default_cache')
+    return r.assign(level=level_of(r.question_id))
 
 def pct(x) -> str: return '' if pd.isna(x) else f'{100 * x:.1f}%'
 
@@ -131,6 +154,17 @@ def write_report(rows: pd.DataFrame, args) -> None:
         tok = lambda x: '-' if x is None else f'{x.n_in.mean():.0f} / {x.n_out.mean():.1f}'
         lines.append(f'| {name} | {cell("run-dev")} | {cell("own-heldout")} | {acc("gsm8k")} | {acc("commonsenseqa")} '
                      f'| {tok(ind)} | {tok(ood)} |')
+    ref = shipped_reference()
+    lines += ['', 'The shipped SLMs as the first miniature run evaluated them (`corea/assets/default_cache`: its eval set, '
+              '40 questions a level, 3 answers each; GSM8K and CommonsenseQA its 60-question samples, CommonsenseQA with '
+              'the earlier prompt and letter-only grading):', '',
+              '| system | in-domain by level 1 / 2 / 3 / 4 / 5 \\| overall | GSM8K | CommonsenseQA | tokens in / out in-domain |',
+              '|---|---|---|---|---|---|']
+    for name, g in ref.groupby('model'):
+        d = {ds: x for ds, x in g.groupby('dataset')}
+        lines.append(f'| {name} | {by_level(d["arithmetic"])} | {pct(d["gsm8k"].correct.mean())} | '
+                     f'{pct(d["commonsenseqa"].correct.mean())} | {d["arithmetic"].n_in.mean():.0f} / '
+                     f'{d["arithmetic"].n_out.mean():.1f} |')
     lines += ['', f'Generation: {rows.groupby("system", sort=False).wall_s.sum().round(0).to_dict()} s in all per '
               f'system; mean load average {rows.load.mean():.1f} on 2 cores.']
     if info:
@@ -163,10 +197,15 @@ def main(argv=None):
     m.add_argument('--n-ood', type=int, default=60)
     m.add_argument('--k', type=int, default=1)
     m.add_argument('--systems', nargs='*')
+    m.add_argument('--sets', nargs='*', help='run-dev, own-heldout, gsm8k, commonsenseqa (default: all)')
     m.add_argument('--train-info', help="the train step's train_info.json")
     m.add_argument('--notes', help='a markdown file appended to the results (what was decided and why)')
+    m.add_argument('--adapter', help="the specialist's adapter folder (default: the shipped one)")
+    e = sub.add_parser('export')
+    e.add_argument('--checkpoint', required=True, help='OUT/trainer/checkpoint-N of the train step')
+    e.add_argument('--dest', default=str(HERE.parent/'corea'/'assets'/'specialist'))
     args = p.parse_args(argv)
-    {'train': train, 'measure': measure}[args.cmd](args)
+    {'train': train, 'measure': measure, 'export': export}[args.cmd](args)
 
 if __name__ == '__main__':
     main()
