@@ -8,7 +8,7 @@ import platform, os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ['grading', 'rewards', 'generation', 'generation_e2e', 'vllm_cpu', 'train_step', 'engine_rollouts', 'miniature', 'miniature2', 'mixed_groups', 'csqa_extraction', 'cascade', 'widgets',
+ORDER = ['grading', 'rewards', 'generation', 'generation_e2e', 'vllm_cpu', 'train_step', 'engine_rollouts', 'miniature', 'miniature2', 'mixed_groups', 'csqa_extraction', 'stronger_llm', 'cascade', 'widgets',
          'guarantee', 'serve', 'fuzz', 'same_numbers']
 
 def main():
