@@ -3,8 +3,12 @@
 candidates and the shipped SLMs, on in-domain arithmetic by level (the run's dev set and corea's own held-out set),
 GSM8K and CommonsenseQA (questions outside the run's OOD samples), with mean tokens, the training's wall time and load.
 
-  PYTHONPATH=. nice -n 10 python bench/stronger_llm.py train --run-data experiments/miniature2/data --out DIR
-  PYTHONPATH=. nice -n 10 python bench/stronger_llm.py measure --run-data experiments/miniature2/data --work DIR
+  PYTHONPATH=. nice -n 10 python bench/stronger_llm.py train --run-data experiments/miniature2/data \
+      --also-exclude experiments/miniature/data --out DIR --lr 5e-4 --save-steps 5 \
+      --mix '{"2": 12, "3": 12, "4": 12, "5": 36, "word": 120, "choice": 48}'
+  PYTHONPATH=. nice -n 10 python bench/stronger_llm.py export --checkpoint DIR/trainer/checkpoint-30   # or DIR/adapter
+  PYTHONPATH=. nice -n 10 python bench/stronger_llm.py measure --run-data experiments/miniature2/data --work WORK \
+      --n 40 --n-ood 60 --train-info DIR/train_info.json --notes NOTES.md
 Writes bench/results/stronger_llm.md (numbers only, never benchmark text); caches go to --work (outside git).
 """
 import argparse, json, os, shutil, sys, time
@@ -43,8 +47,8 @@ def train(args) -> None:
     own = own_sets(keys_of(run_questions(args.run_data)))
     exclude = keys_of(run, *own.values())
     mix = json.loads(args.mix) if args.mix else None
-    qs = specialist_questions({int(k) if k.isdigit() else k: v for k, v in mix.items()} if mix else None, seed=args.seed,
-                              exclude=exclude)
+    mix = {int(k) if k.isdigit() else k: v for k, v in mix.items()} if mix else None
+    qs = specialist_questions(mix, seed=args.seed, exclude=exclude)
     assert not keys_of(qs) & exclude
     load0 = os.getloadavg()
     recipe = dict(excluded=dict(run_data=[str(d) for d in (args.run_data, *args.also_exclude)], run_questions=len(run),
@@ -145,32 +149,35 @@ def write_report(rows: pd.DataFrame, args) -> None:
              'settings: the bare COREA prompt (no demonstrations), temperature 0.6, 128 new tokens, float32 ct2. '
              'Accuracy by level 1 / 2 / 3 / 4 / 5 (all levels).', '',
              '| system | run dev set (levels 1-5) | own held-out (levels 2-5) | GSM8K | CommonsenseQA (chance 20%) '
-             '| mean tokens in / out (in-domain) | mean tokens in / out (GSM8K, CSQA) |', '|---|---|---|---|---|---|---|']
+             '| mean tokens in / out (in-domain) | mean tokens in / out (GSM8K, CSQA) |',
+             '|---|---|---|---|---|---|---|']
     for name, g in rows.groupby('system', sort=False):
         d = {ds: x for ds, x in g.groupby('dataset')}
-        ind = pd.concat([d[k] for k in ('run-dev', 'own-heldout') if k in d]) if any(k in d for k in ('run-dev', 'own-heldout')) else None
-        ood = pd.concat([d[k] for k in ('gsm8k', 'commonsenseqa') if k in d]) if any(k in d for k in ('gsm8k', 'commonsenseqa')) else None
+        both = lambda ks: pd.concat([d[k] for k in ks if k in d]) if any(k in d for k in ks) else None
+        ind, ood = both(IN_DOMAIN), both(('gsm8k', 'commonsenseqa'))
         cell = lambda k: (by_level(d[k]) if k in d else '-')
         acc = lambda k: (f'{pct(d[k].correct.mean())} (n={len(d[k])})' if k in d else '-')
         tok = lambda x: '-' if x is None else f'{x.n_in.mean():.0f} / {x.n_out.mean():.1f}'
         lines.append(f'| {name} | {cell("run-dev")} | {cell("own-heldout")} | {acc("gsm8k")} | {acc("commonsenseqa")} '
                      f'| {tok(ind)} | {tok(ood)} |')
     ref = shipped_reference()
-    lines += ['', 'The shipped SLMs as the first miniature run evaluated them (`corea/assets/default_cache`: its eval set, '
-              '40 questions a level, 3 answers each; GSM8K and CommonsenseQA its 60-question samples, CommonsenseQA with '
-              'the earlier prompt and letter-only grading):', '',
-              '| system | in-domain by level 1 / 2 / 3 / 4 / 5 (all) | GSM8K | CommonsenseQA | tokens in / out in-domain |',
+    lines += ['', 'The shipped SLMs as the first miniature run evaluated them (`corea/assets/default_cache`: its eval '
+              'set, 40 questions a level, 3 answers each; GSM8K and CommonsenseQA its 60-question samples, '
+              'CommonsenseQA with the earlier prompt and letter-only grading):', '',
+              '| system | in-domain by level 1 / 2 / 3 / 4 / 5 (all) | GSM8K | CommonsenseQA '
+              '| tokens in / out in-domain |',
               '|---|---|---|---|---|']
     for name, g in ref.groupby('model'):
         d = {ds: x for ds, x in g.groupby('dataset')}
         lines.append(f'| {name} | {by_level(d["arithmetic"])} | {pct(d["gsm8k"].correct.mean())} | '
                      f'{pct(d["commonsenseqa"].correct.mean())} | {d["arithmetic"].n_in.mean():.0f} / '
                      f'{d["arithmetic"].n_out.mean():.1f} |')
-    runs = rows.groupby(['system', 'dataset'], sort=False)[['wall_s', 'load']].first()
-    lines += ['', 'Generation wall time (s) and mean load average (2 cores) of each run: ' +
-              '; '.join(f'{s} on {d}: {w:.0f} s, load {l:.1f}' for (s, d), (w, l) in runs.iterrows() if w == w) + '.']
+    runs = rows.groupby(['system', 'dataset'], sort=False)[['wall_s', 'load']].first().dropna()
+    each = '; '.join(f'{s} on {d}: {w:.0f} s, load {l:.1f}' for (s, d), (w, l) in runs.iterrows())
+    if len(runs): lines += ['', f'Generation wall time (s) and mean load average (2 cores) of each run: {each}.']
     if info:
-        lines += ['', f'SFT: {info.get("examples")} examples, {info.get("steps")} steps, {info.get("train_s", 0) / 60:.1f} min '
+        lines += ['', f'SFT: {info.get("examples")} examples, {info.get("steps")} steps, '
+                  f'{info.get("train_s", 0) / 60:.1f} min '
                   f'(load {info.get("load_start", 0):.1f} at start, {info.get("load_end", 0):.1f} at the end); loss '
                   f'{info.get("first_loss", 0):.3f} -> {info.get("last_loss", 0):.3f}.']
     out = HERE/'results'/'stronger_llm.md'
