@@ -104,7 +104,8 @@ class HiddenStates:
 # %% ../../nbs/06b1_backends_base.ipynb #012fef53
 BACKENDS = {'transformers': 'corea.backends.transformers:TransformersBackend', 'ct2': 'corea.backends.ct2:CT2Backend',
             'vllm': 'corea.backends.vllm:VLLMBackend', 'vllm-cpu': 'corea.backends.vllm_cpu:VLLMCPUBackend',
-            'openai': 'corea.backends.openai:OpenAIBackend'}
+            'openai': 'corea.backends.openai:OpenAIBackend',
+            'calculator': 'corea.backends.calculator:CalculatorBackend'}
 
 def backend_class(name: str) -> type:
     "The backend class registered as `name` in `BACKENDS`, its module imported now."
