@@ -73,7 +73,7 @@ def ood_questions(name: str, n: int, run_seed: int = 0, run_n: int = 60, seed: i
 
 def export(args) -> None:
     "Ship a training checkpoint as the specialist's adapter (float16, with the recipe of the run and its step)."
-    from corea.reproduce import save_adapter_fp16
+    from corea.models import save_adapter_fp16
     ckpt, run = Path(args.checkpoint), Path(args.checkpoint).parent.parent
     state = json.loads((ckpt/'trainer_state.json').read_text())
     info = json.loads((run/'train_info.json').read_text()) if (run/'train_info.json').exists() else {}

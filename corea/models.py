@@ -12,7 +12,7 @@ from pathlib import Path
 __all__ = ['MODEL_PRESETS', 'SMOLLM2_GGUF', 'TRAINED_SLMS', 'RECIPE_FILE', 'ModelPreset', 'get_preset', 'param_ratio',
            'smollm2_gguf_path', 'corea_cache_dir', 'model_cache_dir', 'convert_gguf_to_hf', 'smollm2_hf_dir',
            'load_causal_lm', 'resolve_model', 'slm_assets_dir', 'adapter_fingerprint', 'merge_adapter', 'read_recipe',
-           'trained_slm']
+           'trained_slm', 'save_adapter_fp16']
 
 # %% ../nbs/05_models.ipynb #8e84292d
 @dataclass(frozen=True)
@@ -204,3 +204,16 @@ def trained_slm(name: str, assets: str | Path | None = None, cache_dir: str | Pa
             if not (out/RECIPE_FILE).exists(): merge_adapter(parent, src, out, recipe)
         finally: fcntl.flock(lock, fcntl.LOCK_UN)
     return out
+
+def save_adapter_fp16(src: str | Path, dst: str | Path, recipe: dict) -> Path:
+    "Copy a peft adapter folder to `dst` with its weights in float16, and write its `corea_recipe.json`."
+    from safetensors.torch import load_file, save_file
+    import torch
+    src, dst = Path(src), Path(dst)
+    dst.mkdir(parents=True, exist_ok=True)
+    w = load_file(str(src/'adapter_model.safetensors'))
+    save_file({k: v.to(torch.float16).contiguous() for k, v in w.items()}, str(dst/'adapter_model.safetensors'))
+    shutil.copy(src/'adapter_config.json', dst/'adapter_config.json')
+    (dst/RECIPE_FILE).write_text(json.dumps(recipe, indent=1))
+    return dst
+

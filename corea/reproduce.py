@@ -15,16 +15,16 @@ import pandas as pd
 from .cache import GenerationCache, read_cache
 from .costs import PAPER_PARAM_RATIO
 from .data import make_arithmetic_questions, validate_benchmark
-from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, resolve_model
+from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, resolve_model, save_adapter_fp16
 
 # %% auto #0
 __all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'GITIGNORE', 'ReproduceConfig',
            'find_reproduce_config', 'load_config', 'read_ledger', 'record_stage', 'training_level_counts',
            'arithmetic_splits', 'deepmath_splits_of', 'in_domain_name', 'ood_sets', 'read_split', 'eval_sets',
            'stage_data', 'well_formed', 'with_confidence', 'warmup_examples', 'answer', 'base_model',
-           'stage_warmup_answers', 'save_adapter_fp16', 'uses_lora', 'model_dir', 'parent_dir', 'publish_model',
-           'stage_warmup', 'format_check', 'screened_questions', 'screen_summary', 'stage_screen', 'arm_config',
-           'StageIncomplete', 'decided_steps', 'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name',
+           'stage_warmup_answers', 'uses_lora', 'model_dir', 'parent_dir', 'publish_model', 'stage_warmup',
+           'format_check', 'screened_questions', 'screen_summary', 'stage_screen', 'arm_config', 'StageIncomplete',
+           'decided_steps', 'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name', 'llm_model_path',
            'stage_llm', 'read_router', 'stage_baselines', 'experiment_rows', 'eval_sets_names', 'paper_pairs',
            'router_predictions', 'run_slm_names', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state',
            'training_log', 'calibration_log', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions',
@@ -87,6 +87,8 @@ class ReproduceConfig:
     llm_model: str | None = field(default=None, metadata={'help': 'a real LLM (folder or HF id); None = the stand-in, '
                                   'RLVR-SLM majority@llm_k'})
     llm_label: str | None = None
+    llm_backend: str | None = field(default=None, metadata={'help': "the backend the LLM answers through, e.g. "
+                                    "'calculator' (its inner engine: the run's backend); None = the run's backend"})
     llm_n_params: float | None = None
     # baselines
     baseline_questions: int = 100
@@ -274,15 +276,17 @@ def warmup_examples(rows: pd.DataFrame, questions: pd.DataFrame, confidence: str
 # %% ../nbs/15_reproduce.ipynb #8b99a7a5
 def answer(cfg: ReproduceConfig, questions: pd.DataFrame, cache: Path, model: str | Path, model_name: str,
            dataset: str, k: int, n_demos: int = 0, temperature: float | None = None, max_new_tokens: int | None = None,
-           seed: int | None = None, hidden_states: bool = False, n_params: float | None = None) -> pd.DataFrame:
-    "Generate `k` answers per question into `cache` (resuming it) and return its rows."
+           seed: int | None = None, hidden_states: bool = False, n_params: float | None = None,
+           backend: str | None = None) -> pd.DataFrame:
+    "Generate `k` answers per question into `cache` (resuming it) and return its rows (`backend`: else the run's)."
     from corea.generate import generate, run_summary
+    inner = dict(inner=cfg.backend) if backend == 'calculator' else None          # a calculator wraps the run's engine
     c = generate(questions, cache, model=model, dataset=dataset, k=k, n_demos=n_demos, model_name=model_name,
                  n_params=n_params or cfg.n_params,
                  temperature=cfg.eval_temperature if temperature is None else temperature,
                  max_new_tokens=max_new_tokens or cfg.eval_max_new_tokens, batch_size=cfg.batch_size,
-                 backend=cfg.backend, dtype=cfg.dtype, seed=cfg.seed if seed is None else seed,
-                 hidden_states=hidden_states, progress=False)
+                 backend=backend or cfg.backend, dtype=cfg.dtype, seed=cfg.seed if seed is None else seed,
+                 hidden_states=hidden_states, progress=False, backend_kwargs=inner)
     if getattr(c, 'last_run', None):                                  # something was generated: say what, and how fast
         print(f'corea reproduce: {model_name} on {dataset}: {run_summary(c.last_run)}', flush=True)
     return c.read()
@@ -304,18 +308,6 @@ def stage_warmup_answers(cfg: ReproduceConfig) -> dict:
                 kept_accuracy=float(ex.correct.mean()), kept_mean_confidence=float(ex.confidence.mean()))
 
 # %% ../nbs/15_reproduce.ipynb #49c34bb3
-def save_adapter_fp16(src: str | Path, dst: str | Path, recipe: dict) -> Path:
-    "Copy a peft adapter folder to `dst` with its weights in float16, and write its `corea_recipe.json`."
-    from safetensors.torch import load_file, save_file
-    import torch
-    src, dst = Path(src), Path(dst)
-    dst.mkdir(parents=True, exist_ok=True)
-    w = load_file(str(src/'adapter_model.safetensors'))
-    save_file({k: v.to(torch.float16).contiguous() for k, v in w.items()}, str(dst/'adapter_model.safetensors'))
-    shutil.copy(src/'adapter_config.json', dst/'adapter_config.json')
-    (dst/RECIPE_FILE).write_text(json.dumps(recipe, indent=1))
-    return dst
-
 def uses_lora(cfg: ReproduceConfig) -> bool:
     "Whether the arms train LoRA adapters (else full weights, as the paper)."
     return int(cfg.rl.get('lora_r', 0) or 0) > 0
@@ -522,13 +514,21 @@ def llm_name(cfg: ReproduceConfig) -> str:
     "The LLM's name in the caches and tables: the real LLM's label, or the stand-in's."
     return cfg.llm_label if cfg.llm_model else f'RLVR-SLM majority@{cfg.llm_k}'
 
+def llm_model_path(cfg: ReproduceConfig) -> str | Path:
+    "The LLM's weights: `llm_model` as a folder or id, or 'specialist' (corea's calculator specialist, merged)."
+    if cfg.llm_model == 'specialist':
+        from corea.specialist import specialist_model
+        return specialist_model()
+    return cfg.llm_model
+
 def stage_llm(cfg: ReproduceConfig) -> dict:
     "The LLM answers every eval set `llm_k` times; for the stand-in, RLVR-SLM with another seed (the votes' samples)."
     info = {}
     for ds, qs in eval_sets(cfg).items():
-        if cfg.llm_model: model, name, n = cfg.llm_model, cfg.llm_label, cfg.llm_n_params
+        if cfg.llm_model: model, name, n = llm_model_path(cfg), cfg.llm_label, cfg.llm_n_params
         else: model, name, n = model_dir(cfg, 'rlvr'), 'RLVR-SLM (LLM samples)', cfg.n_params
-        rows = answer(cfg, qs, cfg.run_dir/'caches'/'llm'/ds, model, name, ds, cfg.llm_k, seed=cfg.seed + 1, n_params=n)
+        rows = answer(cfg, qs, cfg.run_dir/'caches'/'llm'/ds, model, name, ds, cfg.llm_k, seed=cfg.seed + 1, n_params=n,
+                      backend=cfg.llm_backend if cfg.llm_model else None)
         info[ds] = dict(sample_pass_at_1=float(rows.correct.mean()), answers=len(rows))
     return info
 

@@ -265,7 +265,7 @@ def train_specialist(questions: pd.DataFrame, out: str | Path, epochs: float = 1
     from peft import LoraConfig
     from trl import SFTConfig, SFTTrainer
     from corea.models import resolve_model
-    from corea.reproduce import save_adapter_fp16
+    from corea.models import save_adapter_fp16
     out, ex = Path(out), specialist_examples(questions)
     args = SFTConfig(output_dir=str(out/'trainer'), num_train_epochs=epochs, learning_rate=lr,
                      per_device_train_batch_size=batch_size, lr_scheduler_type='cosine', logging_steps=5,
