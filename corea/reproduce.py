@@ -724,9 +724,8 @@ def demo_questions(cfg: ReproduceConfig) -> dict:
     "Where each eval set's questions come from (the manifest of the demo cache)."
     from corea.cache import dataset_hash
     own = read_split(cfg, 'eval')
-    out = {in_domain_name(cfg): dict(n=len(own), dataset_hash=dataset_hash(own),
-                                     recipe=f"corea.reproduce.arithmetic_splits(load_config('{cfg.name}.yaml'))['eval']"
-                                     if cfg.train_data == 'arithmetic' else 'data/eval.jsonl of the run')}
+    recipe = f"{cfg.output_dir}/data/eval.jsonl (the data stage of corea reproduce --config {cfg.name}.yaml)"
+    out = {in_domain_name(cfg): dict(n=len(own), dataset_hash=dataset_hash(own), recipe=recipe)}
     return out | {ds: dict(n=n, source='the public benchmark in shared data (SOURCES.md), a seeded subset')
                   for ds, n in cfg.ood.items()}
 
