@@ -762,7 +762,7 @@ def export_demo_cache(cfg: ReproduceConfig, out: str | Path) -> Path:
 
 # %% ../nbs/15_reproduce.ipynb #a17f92a8
 GITIGNORE = ['models/*/merged/', 'rl/*/checkpoint-*/', 'rl/*/adapter_model.safetensors', 'rl/*/tokenizer*',
-             'rl/*/chat_template.jinja', 'rl/*/training_args.bin', 'rl/*/README.md', 'rl/*/train.yaml', 'warmup/',
+             'rl/*/chat_template.jinja', 'rl/*/training_args.bin', 'rl/*/README.md', 'rl/*/train.yaml', '/warmup/',
              'rl/*/best/', 'baselines/router/', '*.tmp', '.lock']
 
 def stage_names(cfg: ReproduceConfig) -> list[str]:
