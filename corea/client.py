@@ -10,8 +10,8 @@ from typing import Any, AsyncIterator, Iterable
 from urllib.parse import urlsplit
 
 # %% auto #0
-__all__ = ['RETRY_STATUS', 'Completion', 'OpenAIError', 'backoff_delay', 'normalize_base_url', 'parse_choices', 'OpenAIClient',
-           'SyncClient']
+__all__ = ['RETRY_STATUS', 'KEEPALIVE_S', 'Completion', 'OpenAIError', 'backoff_delay', 'normalize_base_url', 'parse_choices',
+           'OpenAIClient', 'SyncClient']
 
 # %% ../nbs/06a_client.ipynb #fbd7169c
 @dataclass
@@ -116,13 +116,29 @@ def _sampling_body(model, n, temperature, top_p, max_tokens, seed, stop, extra) 
 
 # %% ../nbs/06a_client.ipynb #2276c303
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+KEEPALIVE_S = 4.0   # idle connections are dropped before servers close theirs (uvicorn, and so vLLM: 5 s)
+
+def _transport_error(method: str, url: str, base_url: str, e: Exception, tries: int, timeout: float) -> OpenAIError:
+    "One line for a request that got no HTTP answer: a timeout, a refused connection, or a connection cut short."
+    import aiohttp
+    name, text = type(e).__name__, ' '.join(str(e).split())[:120]
+    if isinstance(e, asyncio.TimeoutError):
+        return OpenAIError(f"{method} {url}: no answer within {timeout:g} s after {tries} tries ({name}); raise "
+                           f"timeout= or lower max_tokens.", url=url)
+    what = 'could not connect' if isinstance(e, aiohttp.ClientConnectorError) else 'the connection failed'
+    return OpenAIError(f"{method} {url}: {what} after {tries} tries ({name}: {text}); is the server running at "
+                       f"{base_url}?", url=url)
+
+def _decoded(raw: bytes):
+    "A response body as JSON, else as text."
+    try: return json.loads(raw)
+    except ValueError: return raw.decode(errors='replace')
 
 class OpenAIClient:
     "Async client for an OpenAI-compatible server: bounded concurrency, retries with backoff, logprobs, usage."
     def __init__(self, base_url: str, model: str | None = None, api_key_env: str | None = 'OPENAI_API_KEY',
                  max_concurrency: int = 16, timeout: float = 600.0, max_retries: int = 5, backoff: float = 0.5,
                  max_backoff: float = 30.0, logprobs: bool = True, headers: dict | None = None):
-        import httpx
         if max_concurrency < 1: raise ValueError(f"max_concurrency={max_concurrency}: need at least 1.")
         if max_retries < 0: raise ValueError(f"max_retries={max_retries}: need 0 or more.")
         self.base_url, self.model, self.api_key_env = normalize_base_url(base_url), model, api_key_env
@@ -130,54 +146,56 @@ class OpenAIClient:
         self.backoff, self.max_backoff, self.logprobs = backoff, max_backoff, logprobs
         self.stats = dict(requests=0, retries=0, failures=0, logprobs_refused=0)
         key = os.environ.get(api_key_env) if api_key_env else None
-        hdrs = {'Content-Type': 'application/json', **(headers or {})}
-        if key: hdrs['Authorization'] = f'Bearer {key}'
-        self._httpx = httpx
-        limits = httpx.Limits(max_connections=max_concurrency, max_keepalive_connections=max_concurrency)
-        timeouts = httpx.Timeout(timeout, connect=min(10.0, timeout))
-        self._http = httpx.AsyncClient(headers=hdrs, timeout=timeouts, limits=limits)
-        self._sem = None
+        self._headers = {'Content-Type': 'application/json', **(headers or {})}
+        if key: self._headers['Authorization'] = f'Bearer {key}'
+        self._http, self._sem = None, None
 
     def __repr__(self) -> str:
         key = 'set' if self.api_key_env and os.environ.get(self.api_key_env) else 'none'
         return (f"OpenAIClient({self.base_url!r}, model={self.model!r}, max_concurrency={self.max_concurrency}, "
                 f"api key from ${self.api_key_env}: {key})")
 
+    def _session(self):
+        "The connection pool (`aiohttp`), made on first use inside the running event loop."
+        if self._http is None:
+            import aiohttp
+            conn = aiohttp.TCPConnector(limit=self.max_concurrency, keepalive_timeout=KEEPALIVE_S)
+            # timeouts per phase, as a server sees them: connecting, then each wait for bytes (not the whole stream)
+            t = aiohttp.ClientTimeout(total=None, sock_connect=min(10.0, self.timeout), sock_read=self.timeout)
+            self._http = aiohttp.ClientSession(connector=conn, timeout=t, headers=self._headers,
+                                               read_bufsize=1 << 20)
+            self._sem = asyncio.Semaphore(self.max_concurrency)
+        return self._http
+
     async def __aenter__(self): return self
     async def __aexit__(self, *exc): await self.aclose()
     async def aclose(self) -> None:
         "Close the connection pool."
-        await self._http.aclose()
+        if self._http is not None: await self._http.close()
 
     async def request(self, path: str, body: dict | None = None, method: str = 'POST') -> dict:
         "Send `body` as JSON to `path` (relative to the base URL); the response JSON, or `OpenAIError` after retries."
-        httpx = self._httpx
-        if self._sem is None: self._sem = asyncio.Semaphore(self.max_concurrency)
-        url = f"{self.base_url}/{path.lstrip('/')}"
+        import aiohttp
+        http, url = self._session(), f"{self.base_url}/{path.lstrip('/')}"
+        data = None if body is None else json.dumps(body)
         self.stats['requests'] += 1
         for attempt in range(self.max_retries + 1):
             retry_after, tries = None, attempt + 1
             try:
-                async with self._sem: r = await self._http.request(method, url, json=body)
-            except httpx.TimeoutException as e:
-                err = OpenAIError(f"{method} {url}: no answer within {self.timeout:g} s after {tries} tries "
-                                  f"({type(e).__name__}); raise timeout= or lower max_tokens.", url=url)
-            except httpx.TransportError as e:
-                err = OpenAIError(f"{method} {url}: could not connect after {tries} tries ({type(e).__name__}: "
-                                  f"{' '.join(str(e).split())[:120]}); is the server running at {self.base_url}?",
-                                  url=url)
+                async with self._sem, http.request(method, url, data=data) as r:
+                    status, raw, retry_after = r.status, await r.read(), r.headers.get('retry-after')
+            except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+                err = _transport_error(method, url, self.base_url, e, tries, self.timeout)
             else:
-                try: data = r.json()
-                except ValueError: data = r.text
-                if r.status_code < 400:
-                    if isinstance(data, dict): return data
-                    err = OpenAIError(f"{method} {url}: HTTP {r.status_code} but the body is not JSON "
-                                      f"({_server_message(data)}); is this an OpenAI-compatible server?",
-                                      r.status_code, data, url)
+                data_in = _decoded(raw)
+                if status < 400:
+                    if isinstance(data_in, dict): return data_in
+                    err = OpenAIError(f"{method} {url}: HTTP {status} but the body is not JSON "
+                                      f"({_server_message(data_in)}); is this an OpenAI-compatible server?",
+                                      status, data_in, url)
                     break
-                err = _status_error(method, url, r.status_code, data, tries)
-                if r.status_code not in RETRY_STATUS: break
-                retry_after = r.headers.get('retry-after')
+                err = _status_error(method, url, status, data_in, tries)
+                if status not in RETRY_STATUS: break
             if attempt < self.max_retries:
                 self.stats['retries'] += 1
                 await asyncio.sleep(backoff_delay(attempt, self.backoff, self.max_backoff, retry_after))
@@ -223,29 +241,27 @@ class OpenAIClient:
 
     async def stream(self, path: str, body: dict) -> AsyncIterator[dict]:
         "POST `body` with `stream: true` to `path`; yield each server-sent event's JSON until `[DONE]`."
-        httpx = self._httpx
-        if self._sem is None: self._sem = asyncio.Semaphore(self.max_concurrency)
-        url, sent = f"{self.base_url}/{path.lstrip('/')}", False
+        import aiohttp
+        http, url, sent = self._session(), f"{self.base_url}/{path.lstrip('/')}", False
+        data = json.dumps({**body, 'stream': True})
         for attempt in range(self.max_retries + 1):
             retry_after = None
             try:
-                async with self._sem, self._http.stream('POST', url, json={**body, 'stream': True}) as r:
-                    if r.status_code >= 400:
-                        raw = await r.aread()
-                        try: data = json.loads(raw)
-                        except ValueError: data = raw.decode(errors='replace')
-                        err = _status_error('POST', url, r.status_code, data, attempt + 1)
-                        if r.status_code not in RETRY_STATUS: raise err
+                async with self._sem, http.post(url, data=data) as r:
+                    if r.status >= 400:
+                        err = _status_error('POST', url, r.status, _decoded(await r.read()), attempt + 1)
+                        if r.status not in RETRY_STATUS: raise err
                         retry_after = r.headers.get('retry-after')
                     else:
-                        async for line in r.aiter_lines():
+                        async for raw in r.content:
+                            line = raw.decode(errors='replace').strip()
                             if not line.startswith('data:'): continue
                             payload = line[5:].strip()
                             if payload == '[DONE]': return
                             sent = True
                             yield json.loads(payload)
                         return
-            except (httpx.TimeoutException, httpx.TransportError) as e:
+            except (aiohttp.ClientError, asyncio.TimeoutError) as e:
                 err = OpenAIError(f"POST {url}: stream failed after {attempt + 1} tries ({type(e).__name__}); "
                                   f"is the server running at {self.base_url}?", url=url)
                 if sent: raise err from e            # chunks already went out: a retry would send them twice

@@ -117,6 +117,13 @@ def _question_rule(question, answer, choices) -> str | None:
         return f"choices must be 2 or more non-empty strings, got {list(choices)!r:.80}"
     return None
 
+def _level_rule(level) -> str | None:
+    "The rule an optional `level` (a difficulty, e.g. the arithmetic levels) breaks: a whole number >= 0 or null."
+    if level is None: return None
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or level != int(level) or level < 0:
+        return f"level must be a whole number >= 0 or null, got {level!r}"
+    return None
+
 def validate_benchmark(df: pd.DataFrame, where: str = 'frame') -> pd.DataFrame:
     "Check that `df` is in the benchmark schema (ids unique, answers present, letters index choices); return it."
     missing = [c for c in SCHEMA if c not in df.columns]
@@ -162,12 +169,18 @@ def load_jsonl_benchmark(path: str | Path, source: str | None = None) -> pd.Data
             ans = str(ans) if isinstance(ans, (int, float)) and not isinstance(ans, bool) else ans
             if (rule := _question_rule(rec['question'], ans, rec.get('choices'))):
                 raise ValueError(f"{path}:{n}: {rule}.")
+            if (rule := _level_rule(rec.get('level'))): raise ValueError(f"{path}:{n}: {rule}.")
             rows.append({'id': str(rec['id']), 'question': rec['question'], 'answer': ans,
-                         'choices': rec.get('choices'), 'source': rec.get('source') or source or path.stem})
+                         'choices': rec.get('choices'), 'source': rec.get('source') or source or path.stem,
+                         'level': rec.get('level')})
     if not rows:
         raise ValueError(f"{path}: the file holds no questions; a benchmark file has one JSON object per line with "
                          f"keys {list(SCHEMA)}.")
-    return validate_benchmark(pd.DataFrame(rows, columns=list(SCHEMA)), str(path))
+    levels = [r.pop('level') for r in rows]
+    df = pd.DataFrame(rows, columns=list(SCHEMA))
+    if any(v is not None for v in levels):
+        df['level'] = pd.array([None if v is None else int(v) for v in levels], 'Int64')
+    return validate_benchmark(df, str(path))
 
 # %% ../nbs/04_data.ipynb #08b92a9a
 def _read_gpqa_zip(member: str, zip_path: str | Path | None = None) -> list[dict]:

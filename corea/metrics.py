@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 # %% auto #0
-__all__ = ['MISSING_RULES', 'MISSING', 'METRIC_NAMES', 'CALIBRATION_FIELDS', 'as_confidence', 'as_correct', 'python_scalar',
-           'pass_at_1', 'confidence_output_ratio', 'bin_index', 'reliability_table', 'ece', 'auroc', 'brier',
-           'calibration_summary', 'metrics_by', 'calibration_interval', 'reliability_diagram', 'reliability_grid']
+__all__ = ['MISSING_RULES', 'MISSING', 'METRIC_NAMES', 'CALIBRATION_FIELDS', 'PHASES', 'as_confidence', 'as_correct',
+           'python_scalar', 'pass_at_1', 'confidence_output_ratio', 'bin_index', 'reliability_table', 'ece', 'auroc',
+           'brier', 'calibration_summary', 'metrics_by', 'calibration_interval', 'phase_steps', 'confidence_histograms',
+           'reliability_diagram', 'reliability_grid']
 
 # %% ../nbs/02_metrics.ipynb #60545b13
 def _vector(x, name: str) -> np.ndarray:
@@ -202,6 +203,41 @@ def calibration_interval(confidence, correct, question, strata=None, n_boot: int
         lo, hi = np.quantile(v, [(1 - level) / 2, (1 + level) / 2]) if len(v) else (math.nan, math.nan)
         out |= {f'{m}_lo': float(lo), f'{m}_hi': float(hi)}
     return out
+
+# %% ../nbs/02_metrics.ipynb #ba3c500f
+PHASES = ('start', 'middle', 'end')
+
+def phase_steps(steps, window: int = 1) -> dict[str, list[int]]:
+    "The distinct logged `steps` of each phase: `window` consecutive ones at the start, middle and end (no overlap)."
+    s = np.unique(np.asarray(steps, dtype=int))
+    if not len(s): raise ValueError("phase_steps: no steps given; the log is empty.")
+    w = max(1, min(int(window), len(s) // 3 or 1))
+    mid = max(0, min(len(s) - w, (len(s) - w) // 2))
+    spans = dict(start=s[:w], middle=s[mid:mid + w], end=s[len(s) - w:])
+    out, seen = {}, set()
+    for name, span in spans.items():
+        if not seen & set(span.tolist()): out[name] = span.tolist()
+        seen |= set(span.tolist())
+    return out
+
+def confidence_histograms(answers: pd.DataFrame, by: str = 'arm', window: int = 1, n_bins: int = 10) -> pd.DataFrame:
+    "Right and wrong answers per confidence bin, per group and phase (start, middle, end); no-confidence counted apart."
+    missing = [c for c in (by, 'step', 'confidence', 'correct') if c not in answers.columns]
+    if missing: raise ValueError(f"confidence_histograms: the answers lack column(s) {missing}; "
+                                 "pass one row per answer with a group, step, confidence and correct.")
+    rows, lo = [], np.arange(n_bins) / n_bins
+    for group, g in answers.groupby(by, sort=False):
+        for phase, steps in phase_steps(g.step, window).items():
+            p = g[g.step.isin(steps)]
+            c, y = as_confidence(p.confidence), as_correct(p.correct)
+            b = bin_index(c[np.isfinite(c)], n_bins)
+            ok = y[np.isfinite(c)]
+            rows.append(pd.DataFrame({by: group, 'phase': phase, 'first_step': steps[0], 'last_step': steps[-1],
+                                      'bin_lo': lo, 'bin_hi': lo + 1 / n_bins,
+                                      'right': np.bincount(b[ok], minlength=n_bins),
+                                      'wrong': np.bincount(b[~ok], minlength=n_bins),
+                                      'no_confidence': int((~np.isfinite(c)).sum())}))
+    return pd.concat(rows, ignore_index=True)
 
 # %% ../nbs/02_metrics.ipynb #0d2f5139
 def _add_reliability(fig, t: pd.DataFrame, name: str, row=None, col=None, color: str = '#4c78a8', legend: bool = True):

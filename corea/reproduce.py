@@ -18,7 +18,7 @@ from .data import make_arithmetic_questions, validate_benchmark
 from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, resolve_model, save_adapter_fp16
 
 # %% auto #0
-__all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'GITIGNORE', 'ReproduceConfig',
+__all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'FIGURE3_WINDOW', 'GITIGNORE', 'ReproduceConfig',
            'find_reproduce_config', 'load_config', 'read_ledger', 'record_stage', 'training_level_counts',
            'arithmetic_splits', 'deepmath_splits_of', 'in_domain_name', 'ood_sets', 'read_split', 'eval_sets',
            'stage_data', 'well_formed', 'with_confidence', 'warmup_examples', 'answer', 'base_model',
@@ -27,9 +27,10 @@ __all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 
            'decided_steps', 'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name', 'llm_model_path',
            'stage_llm', 'read_router', 'stage_baselines', 'experiment_rows', 'eval_sets_names', 'paper_pairs',
            'router_predictions', 'run_slm_names', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state',
-           'training_log', 'calibration_log', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions',
-           'export_demo_cache', 'stage_names', 'stage_function', 'stage_warmup_and_check', 'gitignore_lines',
-           'prepare_run', 'run_pipeline', 'publish', 'status_text', 'plan_text', 'parser', 'main']
+           'training_log', 'calibration_log', 'calibration_answers', 'rollout_log', 'stage_tables', 'demo_rows',
+           'experiment_hidden', 'demo_questions', 'export_demo_cache', 'stage_names', 'stage_function',
+           'stage_warmup_and_check', 'gitignore_lines', 'prepare_run', 'run_pipeline', 'publish', 'status_text',
+           'plan_text', 'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -677,9 +678,25 @@ def calibration_log(cfg: ReproduceConfig) -> pd.DataFrame:
         if p.exists(): out += [{'arm': arm, **json.loads(l)} for l in p.read_text().splitlines() if l.strip()]
     return pd.DataFrame(out).drop_duplicates(['arm', 'step'], keep='last') if out else pd.DataFrame()
 
+def calibration_answers(cal: pd.DataFrame) -> pd.DataFrame:
+    "The calibration log (`calibration_log`) as one row per (arm, step, answer): arm, step, confidence, correct."
+    if not len(cal): return pd.DataFrame(columns=['arm', 'step', 'confidence', 'correct'])
+    one = cal[['arm', 'step', 'confidences', 'correct']].explode(['confidences', 'correct'])
+    return one.rename(columns={'confidences': 'confidence'}).reset_index(drop=True)
+
+def rollout_log(cfg: ReproduceConfig) -> pd.DataFrame:
+    "Every arm's logged GRPO rollouts (`rl/<arm>/rollouts/`), one row per rollout with its arm; empty if none."
+    from corea.train import read_rollouts
+    frames = [read_rollouts(cfg.run_dir/'rl'/arm).assign(arm=arm) for arm in cfg.arms
+              if any((cfg.run_dir/'rl'/arm/'rollouts').glob('step-*.parquet'))]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
 # %% ../nbs/15_reproduce.ipynb #7f58c3c5
+FIGURE3_WINDOW = 25      # GRPO steps per phase (start, middle, end) of Figure 3's rollout histograms
+
 def stage_tables(cfg: ReproduceConfig) -> dict:
-    "Write Table 1 (at each cost ratio), Table 2, the goals, the Figure 2 curves and the Figure 3 logs to results/."
+    "Write Table 1 (at each cost ratio), Table 2, the goals, the Figure 2 curves and the Figure 3 data to results/."
+    from corea.metrics import confidence_histograms
     from corea.pairs import pairs_curve
     from corea.tables import calibration_table, markdown_table, systems_table
     out = cfg.run_dir/'results'
@@ -704,7 +721,11 @@ def stage_tables(cfg: ReproduceConfig) -> dict:
     curves = pd.concat([pairs_curve(p).assign(dataset=d, system=s) for (d, s), p in groups])
     curves.to_csv(out/'figure2_curves.csv', index=False)
     training_log(cfg).to_csv(out/'figure3_training.csv', index=False)
-    calibration_log(cfg).to_json(out/'figure3_calibration.jsonl', orient='records', lines=True)
+    cal_log, rollouts = calibration_log(cfg), rollout_log(cfg)
+    cal_log.to_json(out/'figure3_calibration.jsonl', orient='records', lines=True)
+    if len(cal_log): confidence_histograms(calibration_answers(cal_log)).to_csv(out/'figure3_heldout.csv', index=False)
+    if len(rollouts):
+        confidence_histograms(rollouts, window=FIGURE3_WINDOW).to_csv(out/'figure3_rollouts.csv', index=False)
     (out/'tables.md').write_text('\n'.join(text) + '\n')
     return dict(goals_met=int(g.met.sum()), goals=len(g), files=sorted(p.name for p in out.iterdir()))
 

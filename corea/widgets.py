@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+from .metrics import PHASES
 from .costs import OUTPUT_WEIGHT, PAPER_PARAM_RATIO, llm_cost, resolve_param_ratio, slm_cost, threshold_grid
 from .sweep import pareto_front, simulate
 from .pairs import CONFIDENCE_SOURCES, available_sources, pairs_curve, pairs_from_cache, with_costs
@@ -222,30 +223,22 @@ def training_figure(log: pd.DataFrame, calibration: pd.DataFrame | None = None, 
     return fig
 
 # %% ../nbs/11_widgets.ipynb #e6582369
-def _at_fractions(steps: np.ndarray, fractions=(0.0, 0.5, 1.0)) -> list:
-    "The logged steps nearest to the start, middle and end (distinct, in order)."
-    s = np.sort(np.unique(steps))
-    return list(dict.fromkeys(int(s[np.abs(s - f * s[-1]).argmin()]) for f in fractions))
-
-def confidence_histogram_figure(calibration: pd.DataFrame, bins: int = 10) -> go.Figure:
-    "Per arm (rows), histograms of the held-out confidences at the start, middle and end of training (columns)."
-    arms = list(dict.fromkeys(calibration.arm))
-    fig = make_subplots(rows=len(arms), cols=3, shared_xaxes=True, column_titles=['start', 'middle', 'end'],
-                        row_titles=arms, vertical_spacing=0.08)
-    edges = np.linspace(0, 1, bins + 1)
-    for r, arm in enumerate(arms, 1):
-        h = calibration[calibration.arm == arm]
-        for c, step in enumerate(_at_fractions(h.step.to_numpy()), 1):
-            e = h[h.step == step].iloc[-1]
-            conf = np.array([np.nan if v is None else v for v in e.confidences], float)
-            right = np.asarray(e.correct, bool)
-            for ok, color in ((True, '#2ca02c'), (False, '#d62728')):
-                n, _ = np.histogram(conf[(right == ok) & np.isfinite(conf)], bins=edges)
-                fig.add_bar(x=(edges[:-1] + edges[1:]) / 2, y=n, width=1 / bins, marker_color=color,
-                            name='right' if ok else 'wrong', showlegend=(r, c) == (1, 1), row=r, col=c,
-                            hovertemplate=f'step {step}<br>' + 'confidence %{x:.2f}<br>%{y} answers<extra></extra>')
-    fig.update_layout(barmode='stack', title='Confidences on held-out questions during training',
-                      height=220 * len(arms), margin=dict(l=50, r=40, t=70, b=40))
+def confidence_histogram_figure(hist: pd.DataFrame, by: str = 'arm',
+                                title: str = 'Confidences during training') -> go.Figure:
+    "Per group (rows), stacked right/wrong histograms at the start, middle and end (columns): `confidence_histograms`."
+    groups = list(dict.fromkeys(hist[by]))
+    fig = make_subplots(rows=len(groups), cols=3, shared_xaxes=True, column_titles=list(PHASES),
+                        row_titles=[str(g) for g in groups], vertical_spacing=0.08)
+    for r, group in enumerate(groups, 1):
+        for c, phase in enumerate(PHASES, 1):
+            h = hist[(hist[by] == group) & (hist.phase == phase)]
+            if not len(h): continue
+            steps = f'steps {h.first_step.iat[0]}-{h.last_step.iat[0]}, {h.no_confidence.iat[0]} without confidence'
+            for ok, color in (('right', '#2ca02c'), ('wrong', '#d62728')):
+                fig.add_bar(x=(h.bin_lo + h.bin_hi) / 2, y=h[ok], width=h.bin_hi - h.bin_lo, marker_color=color,
+                            name=ok, showlegend=(r, c) == (1, 1), row=r, col=c,
+                            hovertemplate=f'{steps}<br>' + 'confidence %{x:.2f}<br>%{y} answers<extra></extra>')
+    fig.update_layout(barmode='stack', title=title, height=220 * len(groups), margin=dict(l=50, r=40, t=70, b=40))
     return fig
 
 # %% ../nbs/11_widgets.ipynb #939742bc
