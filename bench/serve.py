@@ -251,7 +251,7 @@ def report(lat: dict, sk: dict, prof: dict, load0, load1, cores) -> str:
         '| in flight | requests | direct p50 / p99 | through p50 / p99 | added p50 / p99 | throughput direct / '
         'through | proxy CPU per request | proxy time outside upstream calls (p50) | connection errors direct / '
         'through |', '|---|---|---|---|---|---|---|---|---|', *rows, '',
-        verdict, '', littles_law(lat[64], 64), '',
+        verdict, '', littles_law(lat[64], 64), '', negative_note(lat[64]),
         f"For scale: with instant upstreams, one direct request alone (one or two HTTP calls) takes "
         f"{pct(lat[1]['d'], 50):.0f} ms at p50 here. On these cores, under this load and at `nice -n 10` (as this "
         "project runs its benchmarks), every hop from process to process waits for the scheduler, so the "
@@ -285,6 +285,14 @@ def report(lat: dict, sk: dict, prof: dict, load0, load1, cores) -> str:
         + ('All soak checks pass.' if soak_ok else 'SOME SOAK CHECKS FAIL.'), '',
         memory_note(sk['mem']), ''])
 
+def negative_note(r: dict) -> str:
+    "Why the added latency can be negative here, when it is."
+    if pct(r['t'], 99) >= pct(r['d'], 99): return ''
+    return ("Negative added latency means no added latency could be measured, not a speed-up a user gets: the direct "
+            "client makes the SLM call and, when deferred, the LLM call itself from its one process, while through "
+            "corea serve it makes one call and the proxy, a second process on the other core, makes the upstream "
+            "calls; on 2 shared cores that parallelism outweighs the second hop.\n")
+
 def littles_law(r: dict, n: int) -> str:
     "What the throughputs alone imply for the added latency at `n` in flight (a closed loop: latency = n / throughput)."
     implied = (n / r['t_rps'] - n / r['d_rps']) * 1e3
@@ -305,8 +313,12 @@ def memory_note(mem: list) -> str:
     return (f"Memory, read from the series: a step of {step:+.0f} MiB between the first and the second 1,000 requests, "
             f"then {slope:+.1f} MiB per 1,000 ({mem[-1] / mem[1] - 1:+.1%} from 2,000 to {len(mem)},000 requests). "
             "The slope is what the log's key index should cost: each worker's `GenerationCache` keeps every row's key "
-            "(both workers' rows) to refuse a duplicate, about 0.4 KB a row, 1.3 rows a request. The step's cause is "
-            "not traced; it comes once, and the check above, measured from the first 1,000 requests, counts it.")
+            "(both workers' rows) to refuse a duplicate, about 0.4 KB a row, 1.3 rows a request. The step is a worker's "
+            "warm-up: before issue 22's fix a worker grew by about 25 MiB on its first requests (its first Parquet "
+            "write and read: Arrow's memory pool and reader threads, the grader's import, the upstream pools), and "
+            "one of the two workers could get its first traffic only after the first 1,000; a worker now does those "
+            "once at start-up (`LogWriter._warm`, `CascadeProxy.start`), so it is at its working size when it says "
+            "it is ready.")
 
 def main(out_path=ROOT/'bench'/'results'/'serve.md'):
     load0, cores = os.getloadavg(), os.cpu_count()

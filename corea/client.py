@@ -155,6 +155,10 @@ class OpenAIClient:
         return (f"OpenAIClient({self.base_url!r}, model={self.model!r}, max_concurrency={self.max_concurrency}, "
                 f"api key from ${self.api_key_env}: {key})")
 
+    def open(self):
+        "The connection pool (`aiohttp`), made now if not yet: call it inside the running event loop (a server at start)."
+        return self._session()
+
     def _session(self):
         "The connection pool (`aiohttp`), made on first use inside the running event loop."
         if self._http is None:

@@ -211,8 +211,18 @@ class LogWriter:
             except Exception as e:
                 print(f'corea serve: log write failed, will retry: {type(e).__name__}: {e}', flush=True)
 
+    def _warm(self) -> None:
+        "Do once, in memory, what writes do first: load the grader, write a zstd Parquet shard and read it back."
+        import io, corea.grading, pyarrow as pa, pyarrow.parquet as pq
+        self.cache.done_keys()
+        rows = pd.DataFrame(dict(response=['warm'] * 64, confidence=np.linspace(0, 1, 64), correct=[False] * 64))
+        buf = io.BytesIO()
+        pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), buf, compression='zstd')
+        pq.read_table(pa.BufferReader(buf.getvalue())).to_pandas()     # Arrow's reader threads, as the keys need
+
     async def start(self) -> None:
-        "Start the background flusher (every `flush_s` seconds)."
+        "Warm the writer, then start the background flusher (every `flush_s` seconds)."
+        await asyncio.to_thread(self._warm)
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self._run())
 
@@ -324,7 +334,8 @@ class CascadeProxy:
                             max_retries=retries, logprobs=False)
 
     async def start(self) -> None:
-        "Start the log's background flusher."
+        "Open the upstream connection pools and warm the log: a worker is at its working size before its first request."
+        for c in (self.slm, self.llm, self.llm_stream): c.open()
         if self.log: await self.log.start()
 
     async def close(self) -> None:
