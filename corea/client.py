@@ -156,7 +156,7 @@ class OpenAIClient:
                 f"api key from ${self.api_key_env}: {key})")
 
     def open(self):
-        "The connection pool (`aiohttp`), made now if not yet: call it inside the running event loop (a server at start)."
+        "The connection pool (`aiohttp`), made now if not yet: call it in the running event loop (a server, at start)."
         return self._session()
 
     def _session(self):
