@@ -156,11 +156,7 @@ class OpenAIClient:
                 f"api key from ${self.api_key_env}: {key})")
 
     def open(self):
-        "The connection pool (`aiohttp`), made now if not yet: call it in the running event loop (a server, at start)."
-        return self._session()
-
-    def _session(self):
-        "The connection pool (`aiohttp`), made on first use inside the running event loop."
+        "The connection pool (`aiohttp`), made on first use, or now (a server, at start); in the running event loop."
         if self._http is None:
             import aiohttp
             conn = aiohttp.TCPConnector(limit=self.max_concurrency, keepalive_timeout=KEEPALIVE_S)
@@ -180,7 +176,7 @@ class OpenAIClient:
     async def request(self, path: str, body: dict | None = None, method: str = 'POST') -> dict:
         "Send `body` as JSON to `path` (relative to the base URL); the response JSON, or `OpenAIError` after retries."
         import aiohttp
-        http, url = self._session(), f"{self.base_url}/{path.lstrip('/')}"
+        http, url = self.open(), f"{self.base_url}/{path.lstrip('/')}"
         data = None if body is None else json.dumps(body)
         self.stats['requests'] += 1
         for attempt in range(self.max_retries + 1):
@@ -246,7 +242,7 @@ class OpenAIClient:
     async def stream(self, path: str, body: dict) -> AsyncIterator[dict]:
         "POST `body` with `stream: true` to `path`; yield each server-sent event's JSON until `[DONE]`."
         import aiohttp
-        http, url, sent = self._session(), f"{self.base_url}/{path.lstrip('/')}", False
+        http, url, sent = self.open(), f"{self.base_url}/{path.lstrip('/')}", False
         data = json.dumps({**body, 'stream': True})
         for attempt in range(self.max_retries + 1):
             retry_after = None

@@ -120,7 +120,8 @@ def _question_rule(question, answer, choices) -> str | None:
 def _level_rule(level) -> str | None:
     "The rule an optional `level` (a difficulty, e.g. the arithmetic levels) breaks: a whole number >= 0 or null."
     if level is None: return None
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or level != int(level) or level < 0:
+    whole = isinstance(level, int) or (isinstance(level, float) and level.is_integer())   # not NaN, not inf
+    if isinstance(level, bool) or not whole or level < 0:
         return f"level must be a whole number >= 0 or null, got {level!r}"
     return None
 
@@ -150,7 +151,7 @@ def load_jsonl_benchmark(path: str | Path, source: str | None = None) -> pd.Data
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file; give the path of a JSONL file in the benchmark schema.")
-    rows = []
+    rows, levels = [], []
     with path.open('rb') as f:
         for n, raw in enumerate(f, 1):
             try: line = raw.decode('utf-8-sig' if n == 1 else 'utf-8')
@@ -171,12 +172,11 @@ def load_jsonl_benchmark(path: str | Path, source: str | None = None) -> pd.Data
                 raise ValueError(f"{path}:{n}: {rule}.")
             if (rule := _level_rule(rec.get('level'))): raise ValueError(f"{path}:{n}: {rule}.")
             rows.append({'id': str(rec['id']), 'question': rec['question'], 'answer': ans,
-                         'choices': rec.get('choices'), 'source': rec.get('source') or source or path.stem,
-                         'level': rec.get('level')})
+                         'choices': rec.get('choices'), 'source': rec.get('source') or source or path.stem})
+            levels.append(rec.get('level'))
     if not rows:
         raise ValueError(f"{path}: the file holds no questions; a benchmark file has one JSON object per line with "
                          f"keys {list(SCHEMA)}.")
-    levels = [r.pop('level') for r in rows]
     df = pd.DataFrame(rows, columns=list(SCHEMA))
     if any(v is not None for v in levels):
         df['level'] = pd.array([None if v is None else int(v) for v in levels], 'Int64')

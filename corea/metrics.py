@@ -212,7 +212,7 @@ def phase_steps(steps, window: int = 1) -> dict[str, list[int]]:
     s = np.unique(np.asarray(steps, dtype=int))
     if not len(s): raise ValueError("phase_steps: no steps given; the log is empty.")
     w = max(1, min(int(window), len(s) // 3 or 1))
-    mid = max(0, min(len(s) - w, (len(s) - w) // 2))
+    mid = (len(s) - w) // 2
     spans = dict(start=s[:w], middle=s[mid:mid + w], end=s[len(s) - w:])
     out, seen = {}, set()
     for name, span in spans.items():
@@ -230,13 +230,13 @@ def confidence_histograms(answers: pd.DataFrame, by: str = 'arm', window: int = 
         for phase, steps in phase_steps(g.step, window).items():
             p = g[g.step.isin(steps)]
             c, y = as_confidence(p.confidence), as_correct(p.correct)
-            b = bin_index(c[np.isfinite(c)], n_bins)
-            ok = y[np.isfinite(c)]
+            given = np.isfinite(c)
+            b, ok = bin_index(c[given], n_bins), y[given]
             rows.append(pd.DataFrame({by: group, 'phase': phase, 'first_step': steps[0], 'last_step': steps[-1],
                                       'bin_lo': lo, 'bin_hi': lo + 1 / n_bins,
                                       'right': np.bincount(b[ok], minlength=n_bins),
                                       'wrong': np.bincount(b[~ok], minlength=n_bins),
-                                      'no_confidence': int((~np.isfinite(c)).sum())}))
+                                      'no_confidence': int((~given).sum())}))
     return pd.concat(rows, ignore_index=True)
 
 # %% ../nbs/02_metrics.ipynb #0d2f5139
