@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['PR_SET_PDEATHSIG', 'PR_SET_CHILD_SUBREAPER', 'POLL_S', 'READY', 'APP_READY', 'process_table', 'alive', 'descendants',
-           'reap', 'end_tree', 'shepherd', 'Child', 'stop_all', 'shepherd_script', 'start_child', 'LocalServer',
-           'local_server', 'local_app']
+__all__ = ['PR_SET_PDEATHSIG', 'PR_SET_CHILD_SUBREAPER', 'POLL_S', 'ENDING_SIGNALS', 'READY', 'APP_READY', 'process_table',
+           'alive', 'descendants', 'reap', 'end_tree', 'shepherd', 'Child', 'stop_all', 'shepherd_script',
+           'start_child', 'LocalServer', 'local_server', 'local_app']
 
 # %% ../nbs/05a_procs.ipynb #ffdfeb34
 def _stat(pid: int) -> tuple[int, int, str] | None:
@@ -100,10 +100,17 @@ def _prctl(option: int, arg: int) -> bool:
     except (OSError, AttributeError): return False
     return f(option, arg, 0, 0, 0) == 0
 
+ENDING_SIGNALS = (signal.SIGINT, signal.SIGHUP, signal.SIGTERM)
+
+def _unblock(*signals: int) -> None:
+    "Unblock `signals`: a process inherits its starter's signal mask, and a thread that forks may have them blocked."
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+
 def _command_setup() -> None:
     "Runs in the command's process between fork and exec: default Ctrl-C and hang-up, die with the shepherd."
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    _unblock(*ENDING_SIGNALS)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 # %% ../nbs/05a_procs.ipynb #4dd04b3e
@@ -134,6 +141,7 @@ def shepherd(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGUSR2, lambda *_: None)         # PDEATHSIG: only wakes the poll, which checks getppid
     for sig in (signal.SIGINT, signal.SIGHUP): signal.signal(sig, signal.SIG_IGN)
+    _unblock(signal.SIGTERM, signal.SIGUSR2)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _prctl(PR_SET_PDEATHSIG, signal.SIGUSR2)
     pid, why = None, 'stop' if stop else 'parent gone'
