@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Why the miniature2 L1 arm's confidence collapsed (issue 21): the two hypotheses, measured on the run's rollout logs.
+
+The L1 arm of `corea reproduce --config miniature2.yaml` trained 150 steps; its confidences shrank to one value near the
+median of p̂ and never followed the question (bench/results/miniature2.md). Before any second run, this script measures,
+from the rollout logs alone (`experiments/miniature2/rl/<arm>/rollouts/`, no generation, no model):
+
+1. **Exposure.** How many distinct questions the arm saw and how often each, against the paper's setting (256 questions a
+   step, several epochs over its training set).
+2. **The share of the GRPO advantage that the confidence reward carries.** GRPO gives every token of a rollout one
+   advantage, (r - mean_group r) / std_group r. Within a group this splits exactly into a part from correctness + format
+   and a part from the confidence reward; the script reports their mean absolute sizes and how often the confidence part
+   decides the sign of a rollout's advantage.
+3. **What learning the question is worth.** The mean L1 confidence reward -|c - p̂| of three confidence rules on the
+   arm's own groups: the best constant (the median of p̂ over rollouts), the best rule that knows only the level (the
+   median per level), and the oracle (c = p̂). The first two are the optima the collapse and a level-aware model reach.
+4. **Within-group alignment.** For L1 and Brier, Spearman between a rollout's advantage and how close its confidence is
+   to its target, within mixed groups: whether the gradient on the confidence tokens points the right way.
+
+  python bench/l1_signal.py            # writes bench/results/l1_signal.md
+"""
+import json
+from pathlib import Path
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ROOT/'experiments'/'miniature2'
+OUT = ROOT/'bench'/'results'/'l1_signal.md'
+MARK = '**Reading** (written by hand from the tables above):'
+NOTE = '''- Hypothesis "the correctness reward drowns the confidence reward within a group": **not what happened.** In mixed
+  groups the confidence reward carries 19-33% of the advantage's size and sets its sign for 8-12% of L1's rollouts, and
+  within a group the advantage ranks rollouts by how close their confidence is to p̂ (median Spearman +0.58 to +0.69).
+  The gradient on the confidence tokens points the right way inside each group.
+- Hypothesis "too little exposure": **consistent with everything measured.** 2 questions a step, 202 questions each seen
+  1.5 times. Each step pulls the confidences of *its* two questions toward their p̂. Without the capacity (or the data)
+  to tell questions apart, what generalises is "write about this step's p̂", and the steps' p̂ average to the middle:
+  the within-group spread shrinks (0.31 -> 0.06, table 5) and nothing replaces it with a between-question spread (0.14 ->
+  0.04, with the groups' mean confidence running slightly *against* their p̂, Spearman -0.05 to -0.30). That is the
+  collapse the run shows (confidence std 0.32 -> 0.08), and its confidences trail the rising accuracy (the best constant moved from 0.38 to
+  0.75 while the arm wrote ~0.47).
+- A per-level rule would have earned +0.07 (first 50 steps) to +0.15 L1 reward a rollout over the best constant: the
+  signal to learn the question's difficulty was there, as large as in the first miniature run (0.156), and the arm
+  never reached even the constant.
+- What this says for a second run (a new, stated run, not a change to miniature2): many more questions a step (the
+  paper's 256; on this CPU, 16-32 with fewer rollouts each), and many more steps per question. At ~36 s a step of 16
+  rollouts this machine cannot buy that within a session; a GPU can.'''
+PAPER_QUESTIONS_PER_STEP = 256                                  # METHOD.md / paper: 256 questions x 8 rollouts a step
+
+def rollouts(arm: str) -> pd.DataFrame:
+    d = pd.read_parquet(RUN/'rl'/arm/'rollouts')
+    return d.assign(group=d.step.astype(str) + '/' + d.question_id)
+
+def confidence_column(d: pd.DataFrame) -> str | None:
+    cols = [c for c in d.columns if c.startswith('r_confidence')]
+    return cols[0] if cols else None
+
+def exposure(d: pd.DataFrame) -> dict:
+    seen = d.groupby('question_id').step.nunique()
+    steps = d.step.nunique()
+    qps = d.groupby('step').question_id.nunique().median()
+    return dict(steps=steps, questions_per_step=qps, distinct=len(seen), mean_visits=seen.mean(), max_visits=seen.max(),
+                once=(seen == 1).mean(), paper_rollouts_per_step=PAPER_QUESTIONS_PER_STEP * 8)
+
+def advantage_split(d: pd.DataFrame, conf: str) -> dict:
+    "Mean |advantage| from correctness + format and from the confidence reward, within mixed groups (GRPO's scale)."
+    m = d[(d.p_hat > 0) & (d.p_hat < 1)]
+    rows = []
+    for _, g in m.groupby('group'):
+        sd = g.reward.std(ddof=0)
+        if sd == 0: continue
+        task = g.r_correctness + g.r_format
+        a_task, a_conf = (task - task.mean()) / sd, (g[conf] - g[conf].mean()) / sd
+        rows.append(pd.DataFrame(dict(a_task=a_task, a_conf=a_conf, a=a_task + a_conf)))
+    a = pd.concat(rows, ignore_index=True)
+    flips = (np.sign(a.a) != np.sign(a.a_task)) & (a.a_task != 0)
+    return dict(groups=len(rows), task=a.a_task.abs().mean(), conf=a.a_conf.abs().mean(),
+                conf_share=a.a_conf.abs().mean() / (a.a_task.abs().mean() + a.a_conf.abs().mean()),
+                sign_set_by_conf=flips.mean())
+
+def worth(d: pd.DataFrame) -> dict:
+    "Mean L1 reward -|c - p̂| over the arm's rollouts for three confidence rules (higher is better, 0 the oracle)."
+    const = d.p_hat.median()
+    by_level = d.groupby('level').p_hat.transform('median')
+    return dict(constant=const, r_constant=-(d.p_hat - const).abs().mean(), r_level=-(d.p_hat - by_level).abs().mean(),
+                r_oracle=0.0, r_actual=-(d.p_hat - d.confidence.fillna(0)).abs().mean())
+
+def alignment(d: pd.DataFrame, arm: str) -> float:
+    "Median over mixed groups of Spearman(advantage, closeness of confidence to its target)."
+    m = d[(d.p_hat > 0) & (d.p_hat < 1) & d.confidence.notna()]
+    target = m.p_hat if arm == 'l1' else m.correct.astype(float)
+    m = m.assign(close=-(m.confidence - target).abs())
+    rho = []
+    for _, g in m.groupby('group'):
+        if g.reward.std() > 0 and g.close.std() > 0: rho.append(g.reward.corr(g.close, method='spearman'))
+    return float(np.median(rho)) if rho else float('nan')
+
+def spread(d: pd.DataFrame) -> dict:
+    "Confidence spread inside groups and between them, and whether the groups' means follow their p̂."
+    g = d.dropna(subset=['confidence']).groupby('group').agg(std=('confidence', 'std'), mean=('confidence', 'mean'),
+                                                               p_hat=('p_hat', 'first'))
+    return dict(within=g['std'].mean(), between=g['mean'].std(), rho=g['mean'].corr(g.p_hat, method='spearman'))
+
+def window(d: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame: return d[(d.step >= lo) & (d.step < hi)]
+
+def main():
+    arms = {a: rollouts(a) for a in ('l1', 'brier', 'rlvr') if (RUN/'rl'/a/'rollouts').exists()}
+    lines = ["## Why miniature2's L1 confidence collapsed: the hypotheses measured (`bench/l1_signal.py`)", "",
+             "From the rollout logs of `corea reproduce --config miniature2.yaml` only (no model is run). Mixed groups: "
+             "0 < p̂ < 1 among the G = 8 rollouts of one question.", "",
+             "**1. Exposure.**", "",
+             "| arm | steps | questions a step | distinct questions seen | visits per question (mean / max) | seen once |",
+             "|---|---|---|---|---|---|"]
+    for a, d in arms.items():
+        e = exposure(d)
+        lines.append(f"| {a} | {e['steps']} | {e['questions_per_step']:.0f} | {e['distinct']} | "
+                     f"{e['mean_visits']:.2f} / {e['max_visits']} | {e['once']:.0%} |")
+    lines += ["", f"The paper's steps hold {PAPER_QUESTIONS_PER_STEP} questions x 8 rollouts; one of its steps sees more "
+              "questions than this whole arm.", "",
+              "**2. How much of GRPO's advantage the confidence reward carries** (mixed groups; advantages in units of the "
+              "group's reward std, split exactly into the correctness + format part and the confidence part):", "",
+              "| arm | steps | mixed groups | mean abs advantage: correctness + format | mean abs advantage: confidence | "
+              "confidence's share | rollouts whose advantage sign the confidence sets |", "|---|---|---|---|---|---|---|"]
+    for a, d in arms.items():
+        conf = confidence_column(d)
+        if conf is None: continue
+        for lo in range(0, d.step.max() + 1, 50):
+            s = advantage_split(window(d, lo, lo + 50), conf)
+            lines.append(f"| {a} | {lo}-{min(lo + 49, d.step.max())} | {s['groups']} | {s['task']:.2f} | {s['conf']:.2f} | "
+                         f"{s['conf_share']:.0%} | {s['sign_set_by_conf']:.0%} |")
+    d = arms['l1']
+    lines += ["", "**3. What a question-aware confidence is worth under L1** (mean reward -|c - p̂| over the L1 arm's "
+              "rollouts; 0 is the oracle c = p̂):", "",
+              "| steps | best constant c | reward of the constant | reward of the best per-level rule | "
+              "reward of what the arm wrote | level rule's gain over the constant |", "|---|---|---|---|---|---|"]
+    for lo in (0, 50, 100):
+        w = worth(window(d, lo, lo + 50))
+        lines.append(f"| {lo}-{lo + 49} | {w['constant']:.2f} | {w['r_constant']:.3f} | {w['r_level']:.3f} | "
+                     f"{w['r_actual']:.3f} | {w['r_level'] - w['r_constant']:+.3f} |")
+    lines += ["", "**4. Does the advantage reward the right confidence within a group?** Median over mixed groups of "
+              "Spearman(reward, -|c - target|), target p̂ for L1 and the rollout's own correctness for Brier:", "",
+              "| arm | steps | median Spearman |", "|---|---|---|"]
+    for a in ('l1', 'brier'):
+        if a not in arms: continue
+        d = arms[a]
+        for lo in range(0, d.step.max() + 1, 50):
+            lines.append(f"| {a} | {lo}-{min(lo + 49, d.step.max())} | {alignment(window(d, lo, lo + 50), a):+.2f} |")
+    lines += ["", "**5. Where the confidence spread went** (L1; per 25-step window: the mean std of confidence within a "
+              "group, the std of the groups' mean confidences, and Spearman between a group's mean confidence and its p̂):",
+              "", "| steps | std within a group | std between groups | Spearman(group mean confidence, p̂) |",
+              "|---|---|---|---|"]
+    d = arms['l1']
+    for lo in range(0, d.step.max() + 1, 25):
+        w = spread(window(d, lo, lo + 25))
+        lines.append(f"| {lo}-{lo + 24} | {w['within']:.2f} | {w['between']:.2f} | {w['rho']:+.2f} |")
+    lines += ["", MARK, NOTE]
+    OUT.write_text('\n'.join(lines) + '\n')
+    print(OUT.read_text())
+
+if __name__ == '__main__': main()
