@@ -262,8 +262,7 @@ class OpenAIClient:
                             yield json.loads(payload)
                         return
             except (aiohttp.ClientError, asyncio.TimeoutError) as e:
-                err = OpenAIError(f"POST {url}: stream failed after {attempt + 1} tries ({type(e).__name__}); "
-                                  f"is the server running at {self.base_url}?", url=url)
+                err = _transport_error('POST', url, self.base_url, e, attempt + 1, self.timeout)
                 if sent: raise err from e            # chunks already went out: a retry would send them twice
             if attempt < self.max_retries:
                 await asyncio.sleep(backoff_delay(attempt, self.backoff, self.max_backoff, retry_after))
