@@ -101,6 +101,14 @@ def spread(d: pd.DataFrame) -> dict:
                                                                p_hat=('p_hat', 'first'))
     return dict(within=g['std'].mean(), between=g['mean'].std(), rho=g['mean'].corr(g.p_hat, method='spearman'))
 
+def mixed_share(d: pd.DataFrame, G: int) -> float:
+    "Expected share of mixed groups had each group held G of its 8 rollouts (drawn without replacement)."
+    from math import comb
+    g = d.groupby('group').correct.agg(['sum', 'size'])
+    assert (g['size'] == 8).all(), 'groups of 8 rollouts expected'
+    r = g['sum'].astype(int)
+    return float((1 - r.map(lambda k: comb(k, G)) / comb(8, G) - r.map(lambda k: comb(8 - k, G)) / comb(8, G)).mean())
+
 def window(d: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame: return d[(d.step >= lo) & (d.step < hi)]
 
 def main():
@@ -153,7 +161,18 @@ def main():
     for lo in range(0, d.step.max() + 1, 25):
         w = spread(window(d, lo, lo + 25))
         lines.append(f"| {lo}-{lo + 24} | {w['within']:.2f} | {w['between']:.2f} | {w['rho']:+.2f} |")
-    lines += ["", MARK, NOTE]
+    lines += ["", "**6. The next run's design, measured on the starting model** (miniature3): the share of mixed groups at "
+              "G rollouts, estimated from each arm's first 25 steps (8 rollouts of a question with r right: a random G "
+              "of them are mixed with probability 1 - C(r,G)/C(8,G) - C(8-r,G)/C(8,G)), and the mixed groups a step "
+              "holds for two step shapes:", "", "| arm | G = 8 | G = 4 | G = 2 |", "|---|---|---|---|"]
+    share = {}
+    for a, d in arms.items():
+        share[a] = {G: mixed_share(window(d, 0, 25), G) for G in (8, 4, 2)}
+        lines.append(f"| {a} | {share[a][8]:.2f} | {share[a][4]:.2f} | {share[a][2]:.2f} |")
+    m8, m4 = (np.mean([v[G] for v in share.values()]) for G in (8, 4))
+    lines += ["", f"2 questions x G = 8 (miniature2): {2 * m8:.1f} mixed groups a step, {2 * m8 / 16:.3f} per rollout. "
+              f"8 questions x G = 4 (miniature3): {8 * m4:.1f} mixed groups a step, {8 * m4 / 32:.3f} per rollout, "
+              "for twice the rollouts a step.", "", MARK, NOTE]
     OUT.write_text('\n'.join(lines) + '\n')
     print(OUT.read_text())
 
