@@ -9,7 +9,7 @@ import pandas as pd
 from .costs import ALL_TO_LLM, check_threshold
 
 # %% auto #0
-__all__ = ['simulate', 'candidate_thresholds', 'sweep', 'pareto_front']
+__all__ = ['simulate', 'candidate_thresholds', 'sweep', 'pareto_front', 'pareto_area']
 
 # %% ../nbs/08a_sweep.ipynb #65cc318b
 def _column(v, n: int, name: str) -> np.ndarray:
@@ -161,3 +161,12 @@ def pareto_front(curve: pd.DataFrame, cost: str = 'avg_cost', accuracy: str = 'p
     d = curve.sort_values([cost, accuracy], ascending=[True, False], kind='stable')
     best = d[accuracy].cummax().shift(fill_value=-np.inf)
     return d[d[accuracy] > best]
+
+# %% ../nbs/08a_sweep.ipynb #26fbe052
+def pareto_area(curve: pd.DataFrame, max_cost: float, cost: str = 'avg_cost', accuracy: str = 'pass_at_1') -> float:
+    "Mean over budgets b in [0, max_cost] of the best `accuracy` of `curve` at `cost` <= b (0 where none is)."
+    if not max_cost > 0: raise ValueError(f"max_cost={max_cost}: the budget range needs a positive end.")
+    front = pareto_front(curve, cost, accuracy)
+    x = np.minimum(front[cost].to_numpy(float), max_cost)
+    widths = np.diff(np.r_[x, max_cost])
+    return float((front[accuracy].to_numpy(float) * widths).sum() / max_cost)

@@ -15,7 +15,7 @@ from .thresholds import ThresholdRule, parse_threshold
 __all__ = ['SUMMARY_COLUMNS', 'TABLE_COLUMNS', 'CALIBRATION_METRICS', 'CALIBRATION_LABELS', 'outcomes_at', 'baseline_outcomes',
            'question_codes', 'per_question', 'bootstrap_ci', 'summarize', 'check_groups', 'PreparedPairs',
            'systems_table', 'calibration_table', 'ablation_table', 'table_cells', 'format_table', 'markdown_table',
-           'calibration_cells', 'calibration_text']
+           'calibration_cells', 'calibration_text', 'pareto_areas']
 
 # %% ../nbs/08e_tables.ipynb #330e1db4
 _RULE_COLUMNS = ('confidence', 'routed', 'slm_correct', 'llm_correct', 'slm_cost', 'router_cost', 'llm_cost')
@@ -319,3 +319,45 @@ def calibration_cells(c: pd.DataFrame) -> pd.DataFrame:
 def calibration_text(c: pd.DataFrame) -> str:
     "The calibration table as aligned text (`calibration_cells`)."
     return calibration_cells(c).to_string(index=False)
+
+# %% ../nbs/08e_tables.ipynb #6bfc612f
+def _question_rows(codes: np.ndarray, universe: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Rows of each question of `universe` among `codes`: (row order, start and count per question)."
+    order = np.argsort(codes, kind='stable')
+    pos = np.searchsorted(universe, codes[order])
+    count = np.bincount(pos, minlength=len(universe))
+    return order, np.r_[0, np.cumsum(count)[:-1]], count
+
+def _resampled(order: np.ndarray, start: np.ndarray, count: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    "The row indices of the questions `draw` (indices into the universe, repeats allowed), each with all its rows."
+    n = count[draw]
+    offsets = np.repeat(start[draw] - np.r_[0, np.cumsum(n)[:-1]], n)
+    return order[offsets + np.arange(n.sum())]
+
+def pareto_areas(pairs: pd.DataFrame, systems=None, max_cost: float | None = None, n_boot: int = 1000,
+                 seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+    "Per system, the `pareto_area` of its accuracy-cost curve over one budget range, with a bootstrap interval."
+    from corea.pairs import pairs_curve
+    from corea.sweep import pareto_area
+    systems = list(dict.fromkeys(pairs.system)) if systems is None else list(systems)
+    if missing := [s for s in systems if not (pairs.system == s).any()]:
+        raise ValueError(f"no pairs for system(s) {missing}: the pairs hold {sorted(pairs.system.unique())}.")
+    codes = question_codes(pairs)
+    universe, first = np.unique(codes, return_index=True)
+    strata = pd.factorize(pairs.dataset.to_numpy()[first])[0]
+    rng = np.random.default_rng(seed)
+    draws = np.zeros((max(n_boot, 0), len(universe)), dtype=np.int64)
+    for s in np.unique(strata):                                     # questions drawn within each dataset
+        members = np.flatnonzero(strata == s)
+        draws[:, members] = members[rng.integers(0, len(members), size=(len(draws), len(members)))]
+    by = {s: pairs.system.to_numpy() == s for s in systems}
+    curves = {s: pairs_curve(pairs[m]) for s, m in by.items()}
+    top = max(c.avg_cost.max() for c in curves.values()) if max_cost is None else max_cost
+    rows = []
+    for s, m in by.items():
+        sub, at = pairs[m].reset_index(drop=True), _question_rows(codes[m], universe)
+        boot = [pareto_area(pairs_curve(sub.take(_resampled(*at, d))), top) for d in draws]
+        lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2]) if boot else (np.nan, np.nan)
+        rows.append(dict(system=s, pareto_area=pareto_area(curves[s], top), pareto_area_lo=lo, pareto_area_hi=hi,
+                         max_cost=top, n_questions=int(at[2].astype(bool).sum()), n_boot=len(boot)))
+    return pd.DataFrame(rows)
