@@ -88,6 +88,10 @@ def main():
     if 'screen' in led: out += ['', f"Screen stage (levels {cfg['screen']['levels']}, k = {cfg['screen']['k']}): "
                                 f"{json.dumps(led['screen']['info'])}"]
     for arm in cfg['arms']: out += arm_lines(run, arm)
+    if (tables := run/'results'/'tables.md').exists():            # the tables stage's report, one heading level down
+        text = tables.read_text().splitlines()
+        out += ['', f'### The tables stage (`{shown}/results/tables.md`)', '',
+                *[('###' + l.lstrip('#')) if l.startswith('#') else l for l in text[1:]]]
     (ROOT/'bench'/'results'/f'{run.name}.md').write_text('\n'.join(out) + '\n')
     print('\n'.join(out))
 
