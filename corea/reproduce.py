@@ -18,19 +18,19 @@ from .data import make_arithmetic_questions, validate_benchmark
 from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, resolve_model, save_adapter_fp16
 
 # %% auto #0
-__all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'FIGURE3_WINDOW', 'GITIGNORE', 'ReproduceConfig',
-           'find_reproduce_config', 'load_config', 'read_ledger', 'record_stage', 'training_level_counts',
-           'arithmetic_splits', 'deepmath_splits_of', 'in_domain_name', 'ood_sets', 'read_split', 'eval_sets',
-           'stage_data', 'well_formed', 'with_confidence', 'warmup_examples', 'answer', 'base_model',
-           'stage_warmup_answers', 'uses_lora', 'model_dir', 'parent_dir', 'publish_model', 'stage_warmup',
-           'format_check', 'screened_questions', 'screen_summary', 'stage_screen', 'arm_config', 'StageIncomplete',
-           'decided_steps', 'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name', 'llm_model_path',
-           'stage_llm', 'read_router', 'stage_baselines', 'experiment_rows', 'eval_sets_names', 'paper_pairs',
-           'router_predictions', 'run_slm_names', 'experiment_pairs', 'cheapest_within', 'goals', 'newest_state',
-           'training_log', 'calibration_log', 'calibration_answers', 'rollout_log', 'stage_tables', 'demo_rows',
-           'experiment_hidden', 'demo_questions', 'export_demo_cache', 'stage_names', 'stage_function',
-           'stage_warmup_and_check', 'gitignore_lines', 'prepare_run', 'run_pipeline', 'publish', 'status_text',
-           'plan_text', 'parser', 'main']
+__all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'FIGURE3_WINDOW', 'COREA_SYSTEM',
+           'LEVEL_ACCURACY', 'GITIGNORE', 'ReproduceConfig', 'find_reproduce_config', 'load_config', 'read_ledger',
+           'record_stage', 'training_level_counts', 'arithmetic_splits', 'deepmath_splits_of', 'in_domain_name',
+           'ood_sets', 'read_split', 'eval_sets', 'stage_data', 'well_formed', 'with_confidence', 'warmup_examples',
+           'answer', 'base_model', 'stage_warmup_answers', 'uses_lora', 'model_dir', 'parent_dir', 'publish_model',
+           'stage_warmup', 'format_check', 'screened_questions', 'screen_summary', 'stage_screen', 'arm_config',
+           'StageIncomplete', 'decided_steps', 'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name',
+           'llm_about', 'llm_model_path', 'stage_llm', 'read_router', 'stage_baselines', 'experiment_rows',
+           'eval_sets_names', 'paper_pairs', 'router_predictions', 'run_slm_names', 'experiment_pairs',
+           'auroc_within_levels', 'confidence_spread', 'goals', 'newest_state', 'training_log', 'calibration_log',
+           'calibration_answers', 'rollout_log', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions',
+           'results_about', 'export_demo_cache', 'stage_names', 'stage_function', 'stage_warmup_and_check',
+           'gitignore_lines', 'prepare_run', 'run_pipeline', 'publish', 'status_text', 'plan_text', 'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -515,6 +515,20 @@ def llm_name(cfg: ReproduceConfig) -> str:
     "The LLM's name in the caches and tables: the real LLM's label, or the stand-in's."
     return cfg.llm_label if cfg.llm_model else f'RLVR-SLM majority@{cfg.llm_k}'
 
+def llm_about(cfg: ReproduceConfig) -> str:
+    "What the run's LLM is, in one clause: a real model (and how it answers) or the stand-in, and why."
+    if not cfg.llm_model:
+        return (f"a stand-in system, not a second model: RLVR-SLM's majority vote over {cfg.llm_k} fresh samples, its "
+                'cost the sum of their real tokens; used because the run names no llm_model (no larger model runs '
+                'offline on a 2-core CPU; set one)')
+    size = f'{cfg.llm_n_params / 1e6:,.0f}M parameters, {cfg.llm_n_params / cfg.n_params:.3g}x the SLM'
+    how = (f'{cfg.model_label} fine-tuned by corea to write each calculation as <<expression>>, which '
+           'corea.calculator computes (never eval)' if cfg.llm_model == 'specialist' else f'the model {cfg.llm_model}')
+    plain = cfg.llm_model != 'specialist' and cfg.llm_backend
+    via = f', answering through the {cfg.llm_backend} backend' if plain else ''
+    ratios = ' and '.join(f'{r:.3g}' for r in cfg.param_ratios)
+    return f'a real model: {how}{via} ({size}); the tables show its cost at parameter ratios {ratios}'
+
 def llm_model_path(cfg: ReproduceConfig) -> str | Path:
     "The LLM's weights: `llm_model` as a folder or id, or 'specialist' (corea's calculator specialist, merged)."
     if cfg.llm_model == 'specialist':
@@ -621,38 +635,79 @@ def experiment_pairs(cfg: ReproduceConfig, rows: pd.DataFrame, param_ratio: floa
     return paper_pairs(rows, llm_name(cfg), run_slm_names(cfg), router_predictions(cfg), param_ratio)
 
 # %% ../nbs/15_reproduce.ipynb #e337ec08
-def cheapest_within(pairs: pd.DataFrame, system: str, max_drop: float = 0.02) -> dict:
-    "The threshold of rule `drop:max_drop` (corea.thresholds) for `system`, its pass@1 and its saving against the LLM."
-    from corea.pairs import pairs_curve
-    from corea.tables import baseline_outcomes
-    from corea.thresholds import parse_threshold
-    p = pairs[pairs.system == system]
-    llm = baseline_outcomes(p, 'llm')
-    llm_acc, llm_cost = float(llm.correct.mean()), float(llm.llm_cost.mean())
-    tau = parse_threshold(f'drop:{max_drop}').choose(p)
-    at = pairs_curve(p, [tau]).iloc[0]
-    return dict(threshold=tau, pass_at_1=float(at.pass_at_1), llm_pass_at_1=llm_acc,
-                saving_pct=100 * (1 - float(at.avg_cost) / llm_cost))
+FIGURE3_WINDOW = 25      # GRPO steps per phase (start, middle, end) of Figure 3's rollout histograms
+COREA_SYSTEM = PAPER_SYSTEMS['L1-SLM']
+LEVEL_ACCURACY = (0.10, 0.90)     # levels where ranking within the level is asked for: not all wrong, not all right
 
-def goals(cal: pd.DataFrame, pairs: pd.DataFrame, group: str = 'arithmetic') -> pd.DataFrame:
+def auroc_within_levels(pairs: pd.DataFrame, levels: pd.Series) -> pd.DataFrame:
+    "Per level (`levels`: question_id -> level): answers, accuracy and AUROC (a missing confidence counts as 0)."
+    from corea.metrics import auroc
+    level = pairs.question_id.map(levels)
+    if level.isna().any():
+        raise ValueError(f"{int(level.isna().sum())} answers have a question_id without a level: give levels for "
+                         "every question of these pairs (e.g. the eval split's level column).")
+    return pd.DataFrame([dict(level=lv, n=len(g), accuracy=float(g.slm_correct.mean()),
+                              auroc=auroc(g.confidence.to_numpy(float), g.slm_correct.to_numpy(bool)))
+                         for lv, g in pairs.groupby(level.to_numpy(), sort=True)])
+
+def confidence_spread(rollouts: pd.DataFrame, arm: str = 'l1', window: int = FIGURE3_WINDOW) -> tuple[float, float]:
+    "The std of `arm`'s written confidences in its first and its last `window` GRPO steps (the rollout log)."
+    r = rollouts[(rollouts.arm == arm) & rollouts.confidence.notna()]
+    first, last = r[r.step < r.step.min() + window], r[r.step > r.step.max() - window]
+    return float(first.confidence.std(ddof=0)), float(last.confidence.std(ddof=0))
+
+# %% ../nbs/15_reproduce.ipynb #25f432b9
+def _calibration_goals(m: pd.DataFrame, level_aurocs: pd.DataFrame | None) -> list[tuple]:
+    "The L1-SLM rows of the goals, from Table 2 (`m`: indexed by system) and the per-level AUROCs."
+    l1, rlvr = m.loc[COREA_SYSTEM], m.loc[PAPER_SYSTEMS['RLVR-SLM']]
+    rows = [('L1-SLM AUROC >= 0.80', l1.auroc, 0.80, l1.auroc >= 0.80)]
+    if level_aurocs is not None:
+        lo, hi = LEVEL_ACCURACY
+        q = level_aurocs[level_aurocs.accuracy.between(lo, hi)]
+        named = ', '.join(map(str, q.level)) or 'none'
+        rows.append((f'L1-SLM AUROC >= 0.60 within each level of 10-90% accuracy (levels {named})',
+                     q.auroc.min() if len(q) else np.nan, 0.60, bool(len(q)) and bool((q.auroc >= 0.60).all())))
+    rows += [('L1-SLM ECE <= 0.08', l1.ece, 0.08, l1.ece <= 0.08),
+             ('L1-SLM coverage (confidence output ratio) >= 0.98', l1.confidence_output_ratio, 0.98,
+              l1.confidence_output_ratio >= 0.98),
+             ("L1-SLM ECE < RLVR-SLM's", l1.ece, rlvr.ece, l1.ece < rlvr.ece)]
+    if (brier := PAPER_SYSTEMS['Brier-SLM']) in m.index:   # the paper's claim: group-level L1 beats sample-level Brier
+        b = m.loc[brier].ece
+        rows.append(("L1-SLM ECE < Brier-SLM's (intervals: Table 2)", l1.ece, b, l1.ece < b))
+    return rows
+
+def _llm_goals(t: pd.DataFrame, group: str) -> list[tuple]:
+    "The LLM's margin over the best SLM alone: 25 points in-domain, above every SLM on each other set (Table 1 `t`)."
+    rows = []
+    for g, part in t.groupby('group', sort=False):
+        margin = part[part.kind == 'llm'].pass_at_1.iloc[0] - part[part.kind == 'slm'].pass_at_1.max()
+        rows.append((f'LLM pass@1 >= the best SLM alone + 25 points ({g})', margin, 0.25, margin >= 0.25) if g == group
+                    else (f'LLM pass@1 > every SLM alone ({g})', margin, 0.0, margin > 0))
+    return rows
+
+def goals(cal: pd.DataFrame, pairs: pd.DataFrame, group: str = 'arithmetic', levels: pd.Series | None = None,
+          areas: pd.DataFrame | None = None, rollouts: pd.DataFrame | None = None) -> pd.DataFrame:
     "The issue's goals, measured: one row per goal with the value, the target and whether it is met."
+    from corea.tables import pareto_areas, systems_table
     m = cal[cal.group == group].set_index('system')
-    l1, rlvr = m.loc['COREA (L1-SLM-Verb)'], m.loc['RLVR-SLM-Verb']
     p = pairs[pairs.dataset == group]
-    cheap = {s: cheapest_within(p, s)['saving_pct'] for s in ('COREA (L1-SLM-Verb)', 'RLVR-SLM-Verb', 'SLM-Verb')}
-    corea = cheap['COREA (L1-SLM-Verb)']
-    rows = [('L1-SLM ECE <= 0.08', l1.ece, 0.08, l1.ece <= 0.08),
-            ("L1-SLM ECE < RLVR-SLM's", l1.ece, rlvr.ece, l1.ece < rlvr.ece),
-            ('L1-SLM AUROC >= 0.80', l1.auroc, 0.80, l1.auroc >= 0.80),
-            ('L1-SLM coverage (confidence output ratio) >= 0.98', l1.confidence_output_ratio, 0.98,
-             l1.confidence_output_ratio >= .98),
-            ('COREA saving vs the LLM within 2 points >= 20%', corea, 20.0, corea >= 20),
-            ('COREA saves more than RLVR-SLM-Verb within 2 points', corea, cheap['RLVR-SLM-Verb'],
-             corea > cheap['RLVR-SLM-Verb']),
-            ('COREA saves more than SLM-Verb within 2 points', corea, cheap['SLM-Verb'], corea > cheap['SLM-Verb'])]
-    if 'Brier-SLM-Verb' in m.index:                  # the paper's claim: group-level L1 beats sample-level Brier
-        brier = m.loc['Brier-SLM-Verb']
-        rows.insert(2, ("L1-SLM ECE < Brier-SLM's (intervals: Table 2)", l1.ece, brier.ece, l1.ece < brier.ece))
+    level_aurocs = None if levels is None else auroc_within_levels(p[p.system == COREA_SYSTEM], levels)
+    t = systems_table(pairs, n_boot=0)
+    at = t[(t.group == group) & (t.system == COREA_SYSTEM)].iloc[0]
+    rows = [*_calibration_goals(m, level_aurocs),
+            ("COREA at τ = the LLM's pass@1: within 2 points of the LLM's pass@1", at.d_pass_at_1, -0.02,
+             at.d_pass_at_1 >= -0.02),
+            ("COREA at τ = the LLM's pass@1: cost saving vs the LLM >= 30%", -at.d_cost_pct, 30.0,
+             -at.d_cost_pct >= 30)]
+    rivals = [PAPER_SYSTEMS['RLVR-SLM'], PAPER_SYSTEMS['SLM']]
+    a = (pareto_areas(p, [COREA_SYSTEM, *rivals], n_boot=0) if areas is None else areas).set_index('system')
+    rows += [(f"COREA's Pareto area > {s}'s", a.pareto_area[COREA_SYSTEM], a.pareto_area[s],
+              a.pareto_area[COREA_SYSTEM] > a.pareto_area[s]) for s in rivals]
+    rows += _llm_goals(t, group)
+    if rollouts is not None and len(rollouts) and (rollouts.arm == 'l1').any():
+        first, last = confidence_spread(rollouts)
+        rows.append((f'L1 confidence spreads in training (std, last {FIGURE3_WINDOW} GRPO steps vs first)', last, first,
+                     last > first))
     return pd.DataFrame(rows, columns=['goal', 'measured', 'target', 'met'])
 
 # %% ../nbs/15_reproduce.ipynb #8f3d0833
@@ -692,16 +747,14 @@ def rollout_log(cfg: ReproduceConfig) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 # %% ../nbs/15_reproduce.ipynb #7f58c3c5
-FIGURE3_WINDOW = 25      # GRPO steps per phase (start, middle, end) of Figure 3's rollout histograms
-
 def stage_tables(cfg: ReproduceConfig) -> dict:
     "Write Table 1 (at each cost ratio), Table 2, the goals, the Figure 2 curves and the Figure 3 data to results/."
     from corea.metrics import confidence_histograms
     from corea.pairs import pairs_curve
-    from corea.tables import calibration_table, markdown_table, systems_table
+    from corea.tables import calibration_table, markdown_table, pareto_areas, systems_table
     out = cfg.run_dir/'results'
     out.mkdir(parents=True, exist_ok=True)
-    what = 'a real model' if cfg.llm_model else 'a stand-in system built from RLVR-SLM, not a second model'
+    what = llm_about(cfg)
     rows = experiment_rows(cfg)
     text = [f'# COREA reproduction: {cfg.name}\n', f'SLM: {cfg.model_label}. LLM: {llm_name(cfg)} ({what}). Datasets: '
             + ', '.join(GROUP_LABELS.get(d, d) for d in eval_sets_names(cfg)) + '.\n']
@@ -712,16 +765,24 @@ def stage_tables(cfg: ReproduceConfig) -> dict:
         text += [f'\n## Table 1 at cost parameter ratio {ratio:.3g}\n', markdown_table(t)]
     cal = calibration_table(by_ratio[1.0], n_boot=cfg.n_boot, seed=cfg.seed)   # the same at any cost ratio
     cal.to_csv(out/'table2.csv', index=False)
-    g = goals(cal, by_ratio[1.0], in_domain_name(cfg))
+    home = by_ratio[1.0][by_ratio[1.0].dataset == in_domain_name(cfg)]
+    areas = pareto_areas(home, [COREA_SYSTEM, PAPER_SYSTEMS['RLVR-SLM'], PAPER_SYSTEMS['SLM']], n_boot=cfg.n_boot,
+                         seed=cfg.seed)
+    areas.to_csv(out/'pareto_areas.csv', index=False)
+    ev = read_split(cfg, 'eval')
+    levels = ev.set_index('id').level if 'level' in ev and ev.level.notna().all() else None   # DeepMath: none
+    cal_log, rollouts = calibration_log(cfg), rollout_log(cfg)
+    g = goals(cal, by_ratio[1.0], in_domain_name(cfg), levels, areas, rollouts)
     g.to_csv(out/'goals.csv', index=False)
     text += ['\n## Table 2 (calibration, pooled over runs, 95% intervals over questions; a missing confidence '
              'counts as 0; conf. output % = coverage)\n', markdown_table(cal),
-             '\n## Goals (in-domain, cost ratio 1)\n', markdown_table(g)]
+             '\n## Pareto areas (in-domain, cost ratio 1: mean best pass@1 over budgets up to the dearest point; '
+             '95% intervals over questions)\n', markdown_table(areas),
+             '\n## Goals (in-domain unless named, cost ratio 1)\n', markdown_table(g)]
     groups = by_ratio[cfg.param_ratios[-1]].groupby(['dataset', 'system'])   # the curves at the last ratio
     curves = pd.concat([pairs_curve(p).assign(dataset=d, system=s) for (d, s), p in groups])
     curves.to_csv(out/'figure2_curves.csv', index=False)
     training_log(cfg).to_csv(out/'figure3_training.csv', index=False)
-    cal_log, rollouts = calibration_log(cfg), rollout_log(cfg)
     cal_log.to_json(out/'figure3_calibration.jsonl', orient='records', lines=True)
     if len(cal_log): confidence_histograms(calibration_answers(cal_log)).to_csv(out/'figure3_heldout.csv', index=False)
     if len(rollouts):
@@ -750,18 +811,30 @@ def demo_questions(cfg: ReproduceConfig) -> dict:
     return out | {ds: dict(n=n, source='the public benchmark in shared data (SOURCES.md), a seeded subset')
                   for ds, n in cfg.ood.items()}
 
+def results_about(cfg: ReproduceConfig) -> str:
+    "Two sentences on what the run's tables show in-domain, where COREA loses included (after the tables stage)."
+    res = cfg.run_dir/'results'
+    t = pd.read_csv(res/'table1_ratio1.csv')
+    t = t[t.group == in_domain_name(cfg)].set_index('system')
+    g = pd.read_csv(res/'goals.csv')
+    c, llm = t.loc[COREA_SYSTEM], t.loc['Baseline LLM']
+    cal = pd.read_csv(res/'table2.csv').set_index(['group', 'system']).loc[in_domain_name(cfg)]
+    l1 = cal.loc[COREA_SYSTEM]
+    missed = '; '.join(g[~g.met.astype(bool)].goal) or 'none'
+    return (f"In-domain at cost ratio 1, the LLM answers {100 * llm.pass_at_1:.1f}% right; COREA at τ = "
+            f"{c.threshold:.2f} (that pass@1) answers {100 * c.pass_at_1:.1f}% right at {c.d_cost_pct:+.0f}% of its "
+            f"cost, deferring {100 * c.llm_share:.0f}% of answers, and L1-SLM's verbalized confidence reaches AUROC "
+            f"{l1.auroc:.2f} and ECE {l1.ece:.3f}. Goals met: {int(g.met.sum())} of {len(g)}; missed: {missed}.")
+
 def export_demo_cache(cfg: ReproduceConfig, out: str | Path) -> Path:
     "Write the run's evaluation as one cache folder at `out` that `corea demo` / `corea table` read (replacing it)."
     from corea.cache import make_manifest
     rows, out, slms = demo_rows(cfg), Path(out), run_slm_names(cfg)
-    why = 'used because the run names no llm_model (no larger model runs offline on a 2-core CPU; set one)'
-    stand_in = (f"a stand-in system, not a second model: RLVR-SLM's majority vote over {cfg.llm_k} fresh samples, "
-                f'its cost the sum of their real tokens; {why}')
-    what = 'a real model' if cfg.llm_model else stand_in
+    what = llm_about(cfg)
     about = (f"COREA in miniature (`corea reproduce --config {cfg.name}.yaml`): {cfg.model_label} trained by corea "
              f"(format warm-up, then GRPO arms {', '.join(cfg.arms)}), {cfg.eval_k} runs per question at temperature "
              f"{cfg.eval_temperature} on {', '.join(GROUP_LABELS.get(d, d) for d in eval_sets_names(cfg))}. "
-             f"LLM: {llm_name(cfg)}, {what}.")
+             f"LLM: {llm_name(cfg)}, {what}. {results_about(cfg)}")
     man = make_manifest(cfg.model_label, cfg.n_params, ','.join(eval_sets_names(cfg)), 'see data/ of the run',
                         dict(temperature=cfg.eval_temperature, max_new_tokens=cfg.eval_max_new_tokens, seed=cfg.seed),
                         token_count=f'{cfg.model_label} tokenizer; the bare instruction (0 demonstrations)',
