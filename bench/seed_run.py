@@ -10,7 +10,8 @@ checking that the two runs' settings agree on everything except the keys below, 
 It copies the splits (data/), the warm-up's and the screen's answer caches, the checks, the format warm-up's adapter
 (models/base), the warm-up trainer's folder (git-ignored) and the base SLM's evaluation answers (caches/eval/base: the
 same model on the same questions with the same sampling; the eval stage resumes from them and answers what is missing),
-and the four stages' ledger entries, each marked with where it came from. Nothing is copied for a stage the source has
+the LLM's answers (caches/llm, when the source has them: a real LLM does not depend on the RL arms; miniature3's were
+copied by hand once miniature2's llm stage had finished, after the seeding), and the four stages' ledger entries, each marked with where it came from. Nothing is copied for a stage the source has
 not finished. Elsewhere than in this repository those stages simply run.
 """
 import json, shutil, sys
@@ -18,7 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ('data', 'warmup_answers', 'warmup', 'screen')
-PATHS = ('data', 'caches/warmup', 'caches/checks', 'caches/screen', 'caches/eval/base', 'models/base', 'warmup')
+PATHS = ('data', 'caches/warmup', 'caches/checks', 'caches/screen', 'caches/eval/base', 'caches/llm', 'models/base',
+         'warmup')
 LATER_ONLY = {'name', 'output_dir', 'rl', 'arms', 'rl_launcher', 'llm_k', 'baseline_questions', 'router_k', 'router_sft',
               'param_ratios', 'n_boot'}
 
