@@ -18,6 +18,10 @@ with training questions of the run (never eval or dev), those the warm-up never 
   nice -n 19 python bench/mixed_groups.py retest   # G fresh rollouts of every level 1-3 question that gave a mixed group
   python bench/mixed_groups.py report              # tables from whatever the caches hold
 
+It measured the first run's warm-up model, which corea shipped until miniature2 was published (2026-12-03); `run` and
+`retest` check that the shipped base adapter is that run's, so they refuse on later checkouts: measure from a checkout
+of commit 3f00a76 or earlier. `report` works on any checkout.
+
 Writes bench/results/mixed_groups/ (questions.jsonl, overlap.json, runs.json, caches/round*/, per_question.csv) and
 the measurement part of bench/results/mixed_groups.md (the design note below its marker line is kept).
 """
