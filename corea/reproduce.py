@@ -581,6 +581,7 @@ PAPER_SYSTEMS = {'SLM': 'SLM-Verb', 'RLVR-SLM': 'RLVR-SLM-Verb', 'RLVR-SLM + Avg
                  'Brier-SLM': 'Brier-SLM-Verb', 'L1-SLM': 'COREA (L1-SLM-Verb)'}
 GROUP_LABELS = {'arithmetic': 'in-domain (arithmetic)', 'deepmath500': 'in-domain (DeepMath500)',
                 'math500': 'OOD math (MATH-500)', 'gsm8k': 'OOD math (GSM8K)',
+                'gsm8k_easy': 'OOD math (GSM8K, solutions of at most 2 steps)',
                 'olympiadbench': 'OOD math (OlympiadBench)',
                 'gpqa': 'OOD non-math (GPQA)', 'commonsenseqa': 'OOD non-math (CommonsenseQA)'}
 

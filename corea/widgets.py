@@ -446,9 +446,10 @@ def _losses(g: pd.DataFrame, f: pd.Series, llm: pd.Series) -> list[str]:
         out.append(f"it scores {-100 * f.d_pass_at_1:.1f} points below the LLM's pass@1 on {f.group}")
     if f.d_cost_pct > 0:
         share = 100 * f.slm_cost / llm.avg_cost
+        limit = (f"so deferring more than about {100 - share:.0f}% costs more than the LLM" if share < 100 else
+                 "as much as the LLM or more, so any deferral costs more than the LLM")
         out.append(f"it costs {_cost_words(f.d_cost_pct)} on {f.group}, because it defers {100 * f.llm_share:.1f}% "
-                   f"of the questions and pays its SLM on all of them (the SLM costs {share:.0f}% of the LLM, so "
-                   f"deferring more than about {100 - share:.0f}% costs more than the LLM)")
+                   f"of the questions and pays its SLM on all of them (the SLM costs {share:.0f}% of the LLM, {limit})")
     rivals = g[g.kind.isin(['slm', 'cascade', 'router']) & (g.system != f.system) & (g.pass_at_1 >= f.pass_at_1)
                & (g.avg_cost < f.avg_cost)]
     if len(rivals):
