@@ -957,8 +957,11 @@ def plan_text(cfg: ReproduceConfig) -> str:
                   f'  warmup           SFT, LoRA r={cfg.warmup_lora_r}, {cfg.warmup_epochs:g} epochs, '
                   f'lr {cfg.warmup_lr:g}; format check before / after']
     for arm in cfg.arms:
-        how = ' '.join(arm_command(cfg, arm)) if cfg.rl_launcher == 'accelerate' else 'in this process'
-        described = describe(arm_config(cfg, arm, merge=False)).splitlines()
+        try:
+            how = ' '.join(arm_command(cfg, arm)) if cfg.rl_launcher == 'accelerate' else 'in this process'
+            described = describe(arm_config(cfg, arm, merge=False)).splitlines()
+        except StageIncomplete:                          # its steps are the first arm's, chosen by its dev curve
+            how, described = 'after it', [f'as rl_{cfg.arms[0]}, for the steps its dev curve chooses']
         lines += [f'  rl_{arm:<13} {how}', *('      ' + l for l in described)]
     llm = (f'{cfg.llm_label} ({cfg.llm_model}), {cfg.llm_k} sample(s)' if cfg.llm_model else
            f'stand-in: RLVR-SLM majority over {cfg.llm_k} fresh samples')
