@@ -30,7 +30,8 @@ __all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 
            'auroc_within_levels', 'confidence_spread', 'corea_at_tau_goals', 'goals', 'newest_state', 'training_log',
            'calibration_log', 'calibration_answers', 'rollout_log', 'stage_tables', 'demo_rows', 'experiment_hidden',
            'demo_questions', 'export_demo_cache', 'stage_names', 'stage_function', 'stage_warmup_and_check',
-           'gitignore_lines', 'prepare_run', 'run_pipeline', 'publish', 'status_text', 'plan_text', 'parser', 'main']
+           'gitignore_lines', 'prepare_run', 'run_pipeline', 'publish', 'arm_progress', 'status_text', 'plan_text',
+           'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -933,15 +934,58 @@ def publish(cfg: ReproduceConfig, dest: str | Path | None = None, demo: str | Pa
     if demo is not None and 'tables' in read_ledger(cfg.run_dir): done.append(export_demo_cache(cfg, demo))
     return done
 
+# %% ../nbs/15_reproduce.ipynb #714f4f67
+def _hours(steps: int, pace: float) -> str: return f'{max(steps, 0) * pace / 3600:.1f} h'
+
+def _last_dev(out: Path) -> str:
+    "The arm's dev curve so far: its last evaluation and its best, or that there is none yet."
+    p = out/'calibration.jsonl'
+    rows = [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
+    if not rows: return 'no dev evaluation yet'
+    last, best = rows[-1], out/'best'/'best.json'
+    text = f"dev AUROC {last.get('auroc') or float('nan'):.3f} at step {last['step']}"
+    if best.exists():
+        b = json.loads(best.read_text())
+        text += f", best {b['best']:.3f} at step {b['best_step']}"
+    return text
+
+def arm_progress(out: str | Path, earliest: int = 0) -> str | None:
+    "One line on an arm begun and not finished (`out`: its folder): steps, resume point, dev curve, pace, time left."
+    out = Path(out)
+    logged = sorted(out.glob('rollouts/step-*.parquet'))
+    if not logged: return None
+    n, times = len(logged), [p.stat().st_mtime for p in logged[-11:]]
+    ckpts = sorted(out.glob('checkpoint-*'), key=lambda p: int(p.name.removeprefix('checkpoint-')))
+    state = ckpts[-1]/'trainer_state.json' if ckpts else None
+    ceiling = json.loads(state.read_text()).get('max_steps') if state and state.exists() else None
+    when = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(times[-1]))
+    parts = [f'in progress: {n} steps logged (the last {when}); a rerun resumes from '
+             f"{ckpts[-1].name if ckpts else 'step 0'}", _last_dev(out)]
+    if (out/'stopped.json').exists(): parts.append('stopped by its dev curve: the next run stores the best adapter')
+    elif len(times) > 1:
+        pace = float(np.median(np.diff(times)))
+        first = f'step {earliest} (the dev rule may stop it there) in {_hours(earliest - n, pace)}'
+        left = [first] if earliest > n else []
+        if ceiling: left.append(f'step {ceiling} (the most) in {_hours(ceiling - n, pace)}')
+        parts.append(f'{pace:.0f} s a step lately' + (': ' + ', '.join(left) if left else ''))
+    return '; '.join(parts)
+
 # %% ../nbs/15_reproduce.ipynb #294d49cc
+def _stage_progress(cfg: ReproduceConfig, stage: str) -> str | None:
+    "A GRPO stage begun and not finished, in one line (`arm_progress`); None for any other stage."
+    if not stage.startswith('rl_'): return None
+    arm = stage.removeprefix('rl_')
+    first = cfg.rl.get('stop_patience') and arm == cfg.arms[0]          # only the first arm is stopped by its curve
+    return arm_progress(cfg.run_dir/'rl'/arm, int(cfg.rl.get('stop_min_steps', 0)) if first else 0)
+
 def status_text(cfg: ReproduceConfig) -> str:
-    "One line per stage: done (with wall time and load) or to do."
+    "One line per stage: done (with wall time and load), in progress (a GRPO arm) or to do."
     led = read_ledger(cfg.run_dir)
     lines = [f'run folder {cfg.run_dir}']
     for s in stage_names(cfg):
         e = led.get(s)
         lines.append(f'  {s:<15} ' + (f"done {e['finished']}  {e['wall_s']:.0f} s  load {e['load_start']:.1f}"
-                                       if e else 'to do'))
+                                       if e else _stage_progress(cfg, s) or 'to do'))
     return '\n'.join(lines)
 
 def plan_text(cfg: ReproduceConfig) -> str:
@@ -980,7 +1024,8 @@ def parser():
     p.add_argument('--config', default='miniature2.yaml', help='a YAML config: a path, or a shipped name (paper.yaml)')
     p.add_argument('overrides', nargs='*', help='key=value settings over the config (e.g. output_dir=runs/mine)')
     p.add_argument('--stages', help='comma-separated stages to run (default: all, in order)')
-    p.add_argument('--status', action='store_true', help='print which stages are done and exit')
+    p.add_argument('--status', action='store_true',
+                   help='print which stages are done, how far an unfinished GRPO arm is, and exit')
     p.add_argument('--plan', action='store_true', help='print what every stage will run (commands, settings) and exit')
     p.add_argument('--publish', action='store_true', help='copy the trained adapters into corea/assets/slm')
     return p
