@@ -28,10 +28,11 @@ __all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 
            'stage_eval', 'llm_name', 'llm_about', 'llm_model_path', 'stage_llm', 'read_router', 'stage_baselines',
            'experiment_rows', 'eval_sets_names', 'paper_pairs', 'router_predictions', 'run_slm_names',
            'experiment_pairs', 'auroc_within_levels', 'confidence_spread', 'corea_at_tau_goals', 'goals',
-           'newest_state', 'training_log', 'calibration_log', 'calibration_answers', 'rollout_log', 'stage_tables',
-           'demo_rows', 'experiment_hidden', 'demo_questions', 'export_demo_cache', 'stage_names', 'stage_function',
-           'MissingRequirement', 'missing_requirements', 'stage_warmup_and_check', 'gitignore_lines', 'prepare_run',
-           'run_pipeline', 'publish', 'arm_progress', 'status_text', 'plan_text', 'parser', 'main']
+           'newest_state', 'training_log', 'newest_checkpoint', 'calibration_rows', 'calibration_log',
+           'calibration_answers', 'rollout_log', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions',
+           'export_demo_cache', 'stage_names', 'stage_function', 'MissingRequirement', 'missing_requirements',
+           'stage_warmup_and_check', 'gitignore_lines', 'prepare_run', 'run_pipeline', 'publish', 'arm_progress',
+           'status_text', 'plan_text', 'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -697,13 +698,14 @@ def corea_at_tau_goals(t: pd.DataFrame, group: str, ratio: float = 1.0) -> list[
              -at.d_cost_pct >= 30)]
 
 def goals(cal: pd.DataFrame, pairs: pd.DataFrame, group: str = 'arithmetic', levels: pd.Series | None = None,
-          areas: pd.DataFrame | None = None, rollouts: pd.DataFrame | None = None) -> pd.DataFrame:
-    "The issue's goals, measured: one row per goal with the value, the target and whether it is met."
+          areas: pd.DataFrame | None = None, rollouts: pd.DataFrame | None = None,
+          table: pd.DataFrame | None = None) -> pd.DataFrame:
+    "The issue's goals, measured: one row per goal; `areas`, `table`: the Pareto areas and Table 1 of `pairs`, if made."
     from corea.tables import pareto_areas, systems_table
     m = cal[cal.group == group].set_index('system')
     p = pairs[pairs.dataset == group]
     level_aurocs = None if levels is None else auroc_within_levels(p[p.system == COREA_SYSTEM], levels)
-    t = systems_table(pairs, n_boot=0)
+    t = systems_table(pairs, n_boot=0) if table is None else table
     rows = [*_calibration_goals(m, level_aurocs), *corea_at_tau_goals(t, group)]
     rivals = [PAPER_SYSTEMS['RLVR-SLM'], PAPER_SYSTEMS['SLM']]
     a = (pareto_areas(p, [COREA_SYSTEM, *rivals], n_boot=0) if areas is None else areas).set_index('system')
@@ -731,12 +733,20 @@ def training_log(cfg: ReproduceConfig) -> pd.DataFrame:
             if 'reward' in h: out.append({'arm': arm, **{k: v for k, v in h.items() if isinstance(v, (int, float))}})
     return pd.DataFrame(out)
 
+def newest_checkpoint(arm_dir: Path) -> Path | None:
+    "The arm's `checkpoint-N` folder with the largest N (where a rerun resumes), or None."
+    ckpts = sorted(Path(arm_dir).glob('checkpoint-*'), key=lambda p: int(p.name.removeprefix('checkpoint-')))
+    return ckpts[-1] if ckpts else None
+
+def calibration_rows(arm_dir: Path) -> list[dict]:
+    "The arm's dev evaluations during training (`calibration.jsonl`), in the order written; [] before the first."
+    p = Path(arm_dir)/'calibration.jsonl'
+    return [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
+
 def calibration_log(cfg: ReproduceConfig) -> pd.DataFrame:
     "One row per (arm, calibration evaluation during training), with the list of confidences and correctness."
     out = []
-    for arm in cfg.arms:
-        p = cfg.run_dir/'rl'/arm/'calibration.jsonl'
-        if p.exists(): out += [{'arm': arm, **json.loads(l)} for l in p.read_text().splitlines() if l.strip()]
+    for arm in cfg.arms: out += [{'arm': arm, **r} for r in calibration_rows(cfg.run_dir/'rl'/arm)]
     return pd.DataFrame(out).drop_duplicates(['arm', 'step'], keep='last') if out else pd.DataFrame()
 
 def calibration_answers(cal: pd.DataFrame) -> pd.DataFrame:
@@ -765,8 +775,8 @@ def stage_tables(cfg: ReproduceConfig) -> dict:
     text = [f'# COREA reproduction: {cfg.name}\n', f'SLM: {cfg.model_label}. LLM: {llm_name(cfg)} ({what}). Datasets: '
             + ', '.join(GROUP_LABELS.get(d, d) for d in eval_sets_names(cfg)) + '.\n']
     by_ratio = {r: experiment_pairs(cfg, rows, r) for r in {*cfg.param_ratios, 1.0}}   # the goals read ratio 1
-    for ratio in cfg.param_ratios:
-        t = systems_table(by_ratio[ratio], n_boot=cfg.n_boot, seed=cfg.seed)
+    tables = {r: systems_table(by_ratio[r], n_boot=cfg.n_boot, seed=cfg.seed) for r in cfg.param_ratios}
+    for ratio, t in tables.items():
         t.to_csv(out/f'table1_ratio{ratio:.3g}.csv', index=False)
         text += [f'\n## Table 1 at cost parameter ratio {ratio:.3g}\n', markdown_table(t)]
     cal = calibration_table(by_ratio[1.0], n_boot=cfg.n_boot, seed=cfg.seed)   # the same at any cost ratio
@@ -778,9 +788,9 @@ def stage_tables(cfg: ReproduceConfig) -> dict:
     ev = read_split(cfg, 'eval')
     levels = ev.set_index('id').level if 'level' in ev and ev.level.notna().all() else None   # DeepMath: none
     cal_log, rollouts = calibration_log(cfg), rollout_log(cfg)
-    g = goals(cal, by_ratio[1.0], in_domain_name(cfg), levels, areas, rollouts)
+    g = goals(cal, by_ratio[1.0], in_domain_name(cfg), levels, areas, rollouts, tables.get(1.0))
     for r in sorted(set(cfg.param_ratios) - {1.0}):           # the cost goal at the other declared ratios too
-        more = corea_at_tau_goals(systems_table(by_ratio[r], n_boot=0), in_domain_name(cfg), r)[1:]
+        more = corea_at_tau_goals(tables[r], in_domain_name(cfg), r)[1:]
         g = pd.concat([g, pd.DataFrame(more, columns=g.columns)], ignore_index=True)
     g.to_csv(out/'goals.csv', index=False)
     text += ['\n## Table 2 (calibration, pooled over runs, 95% intervals over questions; a missing confidence '
@@ -957,8 +967,7 @@ def _hours(steps: int, pace: float) -> str: return f'{max(steps, 0) * pace / 360
 
 def _last_dev(out: Path) -> str:
     "The arm's dev curve so far: its last evaluation and its best, or that there is none yet."
-    p = out/'calibration.jsonl'
-    rows = [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
+    rows = calibration_rows(out)
     if not rows: return 'no dev evaluation yet'
     last, best = rows[-1], out/'best'/'best.json'
     text = f"dev AUROC {last.get('auroc') or float('nan'):.3f} at step {last['step']}"
@@ -973,12 +982,10 @@ def arm_progress(out: str | Path, earliest: int = 0) -> str | None:
     logged = sorted(out.glob('rollouts/step-*.parquet'))
     if not logged: return None
     n, times = len(logged), [p.stat().st_mtime for p in logged[-11:]]
-    ckpts = sorted(out.glob('checkpoint-*'), key=lambda p: int(p.name.removeprefix('checkpoint-')))
-    state = ckpts[-1]/'trainer_state.json' if ckpts else None
-    ceiling = json.loads(state.read_text()).get('max_steps') if state and state.exists() else None
+    ckpt, ceiling = newest_checkpoint(out), newest_state(out).get('max_steps')
     when = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(times[-1]))
     parts = [f'in progress: {n} steps logged (the last {when}); a rerun resumes from '
-             f"{ckpts[-1].name if ckpts else 'step 0'}", _last_dev(out)]
+             f"{ckpt.name if ckpt else 'step 0'}", _last_dev(out)]
     if (out/'stopped.json').exists(): parts.append('stopped by its dev curve: the next run stores the best adapter')
     elif len(times) > 1:
         pace = float(np.median(np.diff(times)))

@@ -16,8 +16,9 @@ Then commit. When the arm's stage is done, its adapter is in `models/` and the c
 
   python tools/keep_arm.py experiments/miniature3 --stop     # then: git commit
 """
-import argparse, json, os, signal, subprocess, sys, time
+import argparse, os, signal, subprocess, sys, time
 from pathlib import Path
+from corea.reproduce import newest_checkpoint, read_ledger
 
 
 def running_reproduce(run: Path) -> list[int]:
@@ -36,15 +37,9 @@ def stop(pids: list[int], timeout: float = 900) -> None:
         time.sleep(5)
 
 
-def newest_checkpoint(arm: Path) -> Path | None:
-    ckpts = sorted(arm.glob('checkpoint-*'), key=lambda p: int(p.name.removeprefix('checkpoint-')))
-    return ckpts[-1] if ckpts else None
-
-
 def keep(run: Path) -> list[str]:
     "Stage what each unfinished arm needs to resume; returns what was staged, one line an arm."
-    ledger = json.loads((run/'stages.json').read_text()) if (run/'stages.json').exists() else {}
-    said = []
+    ledger, said = read_ledger(run), []
     for arm in sorted(p for p in (run/'rl').glob('*') if p.is_dir()):
         if f'rl_{arm.name}' in ledger: continue
         subprocess.run(['git', 'add', '-A', '--', str(arm)], check=True)       # logs, dev curve, removed checkpoints
