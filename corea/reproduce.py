@@ -977,18 +977,21 @@ def _last_dev(out: Path) -> str:
     return text
 
 def arm_progress(out: str | Path, earliest: int = 0) -> str | None:
-    "One line on an arm begun and not finished (`out`: its folder): steps, resume point, dev curve, pace, time left."
+    """One line on an arm begun and not finished (`out`: its folder): steps, resume point, dev curve, pace, time left.
+    The pace is the trainer's own `step_time` of its last ten steps: file times say nothing after a `git clone`."""
     out = Path(out)
     logged = sorted(out.glob('rollouts/step-*.parquet'))
     if not logged: return None
     n, times = len(logged), [p.stat().st_mtime for p in logged[-11:]]
-    ckpt, ceiling = newest_checkpoint(out), newest_state(out).get('max_steps')
-    when = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(times[-1]))
-    parts = [f'in progress: {n} steps logged (the last {when}); a rerun resumes from '
+    state, ckpt = newest_state(out), newest_checkpoint(out)
+    paces = [h['step_time'] for h in state.get('log_history', []) if 'step_time' in h][-10:]
+    when = ('' if n > 1 and times[-1] - times[0] < 1 else              # written by a checkout, not by the steps
+            f" (the last {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(times[-1]))})")
+    parts = [f'in progress: {n} steps logged{when}; a rerun resumes from '
              f"{ckpt.name if ckpt else 'step 0'}", _last_dev(out)]
     if (out/'stopped.json').exists(): parts.append('stopped by its dev curve: the next run stores the best adapter')
-    elif len(times) > 1:
-        pace = float(np.median(np.diff(times)))
+    elif paces:
+        pace, ceiling = float(np.median(paces)), state.get('max_steps')
         first = f'step {earliest} (the dev rule may stop it there) in {_hours(earliest - n, pace)}'
         left = [first] if earliest > n else []
         if ceiling: left.append(f'step {ceiling} (the most) in {_hours(ceiling - n, pace)}')
