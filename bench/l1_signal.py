@@ -17,16 +17,20 @@ from the rollout logs alone (`experiments/miniature2/rl/<arm>/rollouts/`, no gen
 4. **Within-group alignment.** For L1 and Brier, Spearman between a rollout's advantage and how close its confidence is
    to its target, within mixed groups: whether the gradient on the confidence tokens points the right way.
 
-  python bench/l1_signal.py            # writes bench/results/l1_signal.md
+5. **Where the spread went.** The confidence spread within a group and between groups, and the share of groups whose
+   rollouts all wrote one confidence value: there the confidence reward is the same for every rollout, so it adds
+   nothing to GRPO's advantage, and a collapsed confidence can no longer be moved by it.
+
+  python bench/l1_signal.py                                   # miniature2: writes bench/results/l1_signal.md
+  python bench/l1_signal.py --run experiments/miniature3      # writes bench/results/l1_signal_miniature3.md
 """
-import json
+import argparse, json
 from pathlib import Path
 import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT/'experiments'/'miniature2'
-OUT = ROOT/'bench'/'results'/'l1_signal.md'
 MARK = '**Reading** (written by hand from the tables above):'
 NOTE = '''- Hypothesis "the correctness reward drowns the confidence reward within a group": **not what happened.** In mixed
   groups the confidence reward carries 19-33% of the advantage's size and sets its sign for 8-12% of L1's rollouts, and
@@ -45,10 +49,11 @@ NOTE = '''- Hypothesis "the correctness reward drowns the confidence reward with
 - What this says for a second run (a new, stated run, not a change to miniature2): many more questions a step (the
   paper's 256; on this CPU, 16-32 with fewer rollouts each), and many more steps per question. At ~36 s a step of 16
   rollouts this machine cannot buy that within a session; a GPU can.'''
+NOTES = {'miniature2': NOTE}                                    # the readings, per run, written after its tables
 PAPER_QUESTIONS_PER_STEP = 256                                  # METHOD.md / paper: 256 questions x 8 rollouts a step
 
-def rollouts(arm: str) -> pd.DataFrame:
-    d = pd.read_parquet(RUN/'rl'/arm/'rollouts')
+def rollouts(run: Path, arm: str) -> pd.DataFrame:
+    d = pd.read_parquet(run/'rl'/arm/'rollouts')
     return d.assign(group=d.step.astype(str) + '/' + d.question_id)
 
 def confidence_column(d: pd.DataFrame) -> str | None:
@@ -98,8 +103,9 @@ def alignment(d: pd.DataFrame, arm: str) -> float:
 def spread(d: pd.DataFrame) -> dict:
     "Confidence spread inside groups and between them, and whether the groups' means follow their p̂."
     g = d.dropna(subset=['confidence']).groupby('group').agg(std=('confidence', 'std'), mean=('confidence', 'mean'),
-                                                               p_hat=('p_hat', 'first'))
-    return dict(within=g['std'].mean(), between=g['mean'].std(), rho=g['mean'].corr(g.p_hat, method='spearman'))
+                                                               p_hat=('p_hat', 'first'), values=('confidence', 'nunique'))
+    return dict(within=g['std'].mean(), between=g['mean'].std(), rho=g['mean'].corr(g.p_hat, method='spearman'),
+                one_value=(g['values'] == 1).mean())
 
 def mixed_share(d: pd.DataFrame, G: int) -> float:
     "Expected share of mixed groups had each group held G of its 8 rollouts (drawn without replacement)."
@@ -111,11 +117,17 @@ def mixed_share(d: pd.DataFrame, G: int) -> float:
 
 def window(d: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame: return d[(d.step >= lo) & (d.step < hi)]
 
-def main():
-    arms = {a: rollouts(a) for a in ('l1', 'brier', 'rlvr') if (RUN/'rl'/a/'rollouts').exists()}
-    lines = ["## Why miniature2's L1 confidence collapsed: the hypotheses measured (`bench/l1_signal.py`)", "",
-             "From the rollout logs of `corea reproduce --config miniature2.yaml` only (no model is run). Mixed groups: "
-             "0 < p̂ < 1 among the G = 8 rollouts of one question.", "",
+def main(argv=None):
+    a = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    a.add_argument('--run', type=Path, default=RUN, help='a run folder of corea reproduce (default: miniature2)')
+    run = a.parse_args(argv).run.resolve()
+    out = ROOT/'bench'/'results'/('l1_signal.md' if run.name == 'miniature2' else f'l1_signal_{run.name}.md')
+    arms = {a: rollouts(run, a) for a in ('l1', 'brier', 'rlvr') if (run/'rl'/a/'rollouts').exists()}
+    if 'l1' not in arms: raise SystemExit(f'l1_signal: {run}/rl/l1/rollouts holds no rollout log: train the L1 arm first')
+    G = int(arms['l1'].groupby('group').size().median())
+    lines = [f"## Why {run.name}'s L1 confidence collapsed: the hypotheses measured (`bench/l1_signal.py`)", "",
+             f"From the rollout logs of `corea reproduce --config {run.name}.yaml` only (no model is run). Mixed groups: "
+             f"0 < p̂ < 1 among the G = {G} rollouts of one question.", "",
              "**1. Exposure.**", "",
              "| arm | steps | questions a step | distinct questions seen | visits per question (mean / max) | seen once |",
              "|---|---|---|---|---|---|"]
@@ -154,14 +166,24 @@ def main():
         for lo in range(0, d.step.max() + 1, 50):
             lines.append(f"| {a} | {lo}-{min(lo + 49, d.step.max())} | {alignment(window(d, lo, lo + 50), a):+.2f} |")
     lines += ["", "**5. Where the confidence spread went** (L1; per 25-step window: the mean std of confidence within a "
-              "group, the std of the groups' mean confidences, and Spearman between a group's mean confidence and its p̂):",
-              "", "| steps | std within a group | std between groups | Spearman(group mean confidence, p̂) |",
-              "|---|---|---|---|"]
+              "group, the std of the groups' mean confidences, Spearman between a group's mean confidence and its p̂, "
+              "and the share of groups whose rollouts all wrote one confidence value, where the confidence reward adds "
+              "nothing to the advantage):", "",
+              "| steps | std within a group | std between groups | Spearman(group mean confidence, p̂) | "
+              "groups with one confidence value |", "|---|---|---|---|---|"]
     d = arms['l1']
     for lo in range(0, d.step.max() + 1, 25):
         w = spread(window(d, lo, lo + 25))
-        lines.append(f"| {lo}-{lo + 24} | {w['within']:.2f} | {w['between']:.2f} | {w['rho']:+.2f} |")
-    lines += ["", "**6. The next run's design, measured on the starting model** (miniature3): the share of mixed groups at "
+        lines.append(f"| {lo}-{lo + 24} | {w['within']:.2f} | {w['between']:.2f} | {w['rho']:+.2f} | "
+                     f"{w['one_value']:.0%} |")
+    if G == 8: lines += mixed_share_table(arms)
+    if run.name in NOTES: lines += ["", MARK, NOTES[run.name]]
+    out.write_text('\n'.join(lines) + '\n')
+    print(out.read_text())
+
+def mixed_share_table(arms: dict) -> list[str]:
+    "Table 6: the share of mixed groups at G = 8, 4, 2, estimated from groups of 8 (miniature2's design measurement)."
+    lines = ["", "**6. The next run's design, measured on the starting model** (miniature3): the share of mixed groups at "
               "G rollouts, estimated from each arm's first 25 steps (8 rollouts of a question with r right: a random G "
               "of them are mixed with probability 1 - C(r,G)/C(8,G) - C(8-r,G)/C(8,G)), and the mixed groups a step "
               "holds for two step shapes:", "", "| arm | G = 8 | G = 4 | G = 2 |", "|---|---|---|---|"]
@@ -172,8 +194,7 @@ def main():
     m8, m4 = (np.mean([v[G] for v in share.values()]) for G in (8, 4))
     lines += ["", f"2 questions x G = 8 (miniature2): {2 * m8:.1f} mixed groups a step, {2 * m8 / 16:.3f} per rollout. "
               f"8 questions x G = 4 (miniature3): {8 * m4:.1f} mixed groups a step, {8 * m4 / 32:.3f} per rollout, "
-              "for twice the rollouts a step.", "", MARK, NOTE]
-    OUT.write_text('\n'.join(lines) + '\n')
-    print(OUT.read_text())
+              "for twice the rollouts a step."]
+    return lines
 
 if __name__ == '__main__': main()
