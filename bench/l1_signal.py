@@ -49,7 +49,20 @@ NOTE = '''- Hypothesis "the correctness reward drowns the confidence reward with
 - What this says for a second run (a new, stated run, not a change to miniature2): many more questions a step (the
   paper's 256; on this CPU, 16-32 with fewer rollouts each), and many more steps per question. At ~36 s a step of 16
   rollouts this machine cannot buy that within a session; a GPU can.'''
-NOTES = {'miniature2': NOTE}                                    # the readings, per run, written after its tables
+NOTE3 = '''- miniature3 tested the exposure hypothesis (8 questions x G = 4 a step, each training question seen 4.5 times in 113
+  steps, against 1.5 in miniature2's 150): **the confidence collapsed all the same**, to 0.5 for every question by step
+  100, and the dev AUROC never passed its value at step 25 (0.585; 0.500 at step 100). Three times the exposure did not prevent it.
+- Table 5 shows the mechanism: the within-group spread fell from 0.26 to 0.01 and the share of groups whose four
+  rollouts all wrote one confidence rose from 2% to 93%. In such a group the confidence reward is equal for every
+  rollout and adds nothing to GRPO's advantage (table 2: its share fell from 26% to 3%), so a collapsed confidence cannot
+  be moved again: the collapse locks itself.
+- The collapse is not the confidence reward's doing: the L1 reward of what the arm wrote stayed at -0.42 while the best
+  constant (0.75) would have earned -0.35 and a per-level rule -0.19 (table 3). It follows the sharpening of the whole
+  policy while correctness is learned (mean token entropy 0.28 -> 0.08 in the trainer's log; training accuracy 0.37 ->
+  0.64), which takes the confidence tokens with it.
+- The next run (miniature4, stated in experiments/miniature4/README.md) changes one thing: GRPO's adaptive entropy
+  control holds the mean token entropy at the starting model's 0.28.'''
+NOTES = {'miniature2': NOTE, 'miniature3': NOTE3}                                    # the readings, per run, written after its tables
 PAPER_QUESTIONS_PER_STEP = 256                                  # METHOD.md / paper: 256 questions x 8 rollouts a step
 
 def rollouts(run: Path, arm: str) -> pd.DataFrame:
@@ -155,7 +168,7 @@ def main(argv=None):
               "reward of what the arm wrote | level rule's gain over the constant |", "|---|---|---|---|---|---|"]
     for lo in (0, 50, 100):
         w = worth(window(d, lo, lo + 50))
-        lines.append(f"| {lo}-{lo + 49} | {w['constant']:.2f} | {w['r_constant']:.3f} | {w['r_level']:.3f} | "
+        lines.append(f"| {lo}-{min(lo + 49, d.step.max())} | {w['constant']:.2f} | {w['r_constant']:.3f} | {w['r_level']:.3f} | "
                      f"{w['r_actual']:.3f} | {w['r_level'] - w['r_constant']:+.3f} |")
     lines += ["", "**4. Does the advantage reward the right confidence within a group?** Median over mixed groups of "
               "Spearman(reward, -|c - target|), target p̂ for L1 and the rollout's own correctness for Brier:", "",

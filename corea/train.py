@@ -815,6 +815,7 @@ def describe(cfg: TrainConfig) -> str:
     weights += f"; stop and save after {c.time_budget_minutes:g} min" if c.time_budget_minutes else ''
     weights += '; SIGTERM/SIGINT save a checkpoint' if c.save_on_interrupt else ''
     resume = f", resume from {c.resume_from_checkpoint}" if c.resume_from_checkpoint else ''
+    adaptive = f' (adaptive: raised while below {g.entropy_target:g} nats a token)' if g.use_adaptive_entropy else ''
     calibration = (f"calibration every {c.calibration_steps} steps on {c.calibration_n} held-out questions at "
                    f"temperature {c.calibration_temperature}" if c.calibration_steps else "calibration off")
     return '\n'.join([
@@ -823,7 +824,7 @@ def describe(cfg: TrainConfig) -> str:
         f"demonstrations per prompt",
         f"reward     {reward}" + ('  (RLVR)' if rc.confidence_kind is None else ''),
         f"GRPO       G={g.num_generations}, temperature {g.temperature}, max {g.max_completion_length} tokens, lr "
-        f"{g.learning_rate:g}, KL {g.beta:g}, entropy {g.entropy_coef:g}, loss {g.loss_type}",
+        f"{g.learning_rate:g}, KL {g.beta:g}, entropy {g.entropy_coef:g}{adaptive}, loss {g.loss_type}",
         f"batches    {c.rollout_batch_size} questions per rollout, {c.train_batch_size} per optimizer step, on {n} "
         f"process(es): micro-batch {g.per_device_train_batch_size}, gradient_accumulation_steps "
         f"{g.gradient_accumulation_steps}, steps_per_generation {g.steps_per_generation}",
