@@ -12,7 +12,7 @@ import pandas as pd
 __all__ = ['MISSING_RULES', 'MISSING', 'METRIC_NAMES', 'CALIBRATION_FIELDS', 'PHASES', 'as_confidence', 'as_correct',
            'python_scalar', 'pass_at_1', 'confidence_output_ratio', 'bin_index', 'reliability_table', 'ece', 'auroc',
            'brier', 'calibration_summary', 'metrics_by', 'calibration_interval', 'phase_steps', 'confidence_histograms',
-           'reliability_diagram', 'reliability_grid']
+           'one_value_share', 'reliability_diagram', 'reliability_grid']
 
 # %% ../nbs/02_metrics.ipynb #60545b13
 def _vector(x, name: str) -> np.ndarray:
@@ -238,6 +238,12 @@ def confidence_histograms(answers: pd.DataFrame, by: str = 'arm', window: int = 
                                       'wrong': np.bincount(b[~ok], minlength=n_bins),
                                       'no_confidence': int((~given).sum())}))
     return pd.concat(rows, ignore_index=True)
+
+# %% ../nbs/02_metrics.ipynb #6a8cf2a0
+def one_value_share(groups) -> float:
+    "Share of `groups` (each the confidences of one question's rollouts; NaN = none written) that hold a single value."
+    flags = [np.unique(np.nan_to_num(as_confidence(g), nan=-1.0)).size == 1 for g in groups]
+    return float(np.mean(flags)) if flags else float('nan')
 
 # %% ../nbs/02_metrics.ipynb #0d2f5139
 def _add_reliability(fig, t: pd.DataFrame, name: str, row=None, col=None, color: str = '#4c78a8', legend: bool = True):

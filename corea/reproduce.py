@@ -976,6 +976,14 @@ def _last_dev(out: Path) -> str:
         text += f", best {b['best']:.3f} at step {b['best_step']}"
     return text
 
+def _one_value(logged: list[Path]) -> str:
+    "How many groups of the last ten logged steps wrote one confidence for all their rollouts (`one_value_share`)."
+    from corea.metrics import one_value_share
+    try: d = pd.concat([pd.read_parquet(p, columns=['step', 'question_id', 'confidence']) for p in logged[-10:]])
+    except (OSError, ValueError): return ''                              # a step file being written
+    share = one_value_share([g.to_numpy() for _, g in d.groupby(['step', 'question_id']).confidence])
+    return f"one confidence in {share:.0%} of the groups of steps {d.step.min()}-{d.step.max()}"
+
 def arm_progress(out: str | Path, earliest: int = 0) -> str | None:
     """One line on an arm begun and not finished (`out`: its folder): steps, resume point, dev curve, pace, time left.
     The pace is the trainer's own `step_time` of its last ten steps: file times say nothing after a `git clone`."""
@@ -988,7 +996,7 @@ def arm_progress(out: str | Path, earliest: int = 0) -> str | None:
     when = ('' if n > 1 and times[-1] - times[0] < 1 else              # written by a checkout, not by the steps
             f" (the last {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(times[-1]))})")
     parts = [f'in progress: {n} steps logged{when}; a rerun resumes from '
-             f"{ckpt.name if ckpt else 'step 0'}", _last_dev(out)]
+             f"{ckpt.name if ckpt else 'step 0'}", _last_dev(out), _one_value(logged)]
     if (out/'stopped.json').exists(): parts.append('stopped by its dev curve: the next run stores the best adapter')
     elif paces:
         pace, ceiling = float(np.median(paces)), state.get('max_steps')
@@ -996,7 +1004,7 @@ def arm_progress(out: str | Path, earliest: int = 0) -> str | None:
         left = [first] if earliest > n else []
         if ceiling: left.append(f'step {ceiling} (the most) in {_hours(ceiling - n, pace)}')
         parts.append(f'{pace:.0f} s a step lately' + (': ' + ', '.join(left) if left else ''))
-    return '; '.join(parts)
+    return '; '.join(p for p in parts if p)
 
 # %% ../nbs/15_reproduce.ipynb #294d49cc
 def _stage_progress(cfg: ReproduceConfig, stage: str) -> str | None:

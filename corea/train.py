@@ -20,7 +20,7 @@ from trl import GRPOConfig, GRPOTrainer, TrlParser
 import corea
 from .data import (deepmath_splits, load_benchmark, load_jsonl_benchmark, make_arithmetic_questions,
                         answer_kind, validate_benchmark)
-from .metrics import calibration_summary
+from .metrics import calibration_summary, one_value_share
 from .models import MODEL_PRESETS, get_preset, resolve_model, smollm2_hf_dir
 from .generate import chat_prompts
 from .rewards import (CONFIDENCE_KINDS, RewardConfig, completion_text, confidence_reward, group_accuracy,
@@ -439,13 +439,12 @@ def gathered_rewards(gathered: np.ndarray, num_generations: int,
     if config.confidence_kind:
         cols.append(confidence_reward(config.confidence_kind, conf, correct.astype(bool), group=group, eps=config.eps))
         w.append(config.confidence_weight)
-    has, p_group, c = ~np.isnan(conf), correct.reshape(-1, G).mean(axis=1), conf.reshape(-1, G)
-    one_value = ((c == c[:, :1]) | (np.isnan(c) & np.isnan(c[:, :1]))).all(axis=1)   # the confidence has collapsed
+    has, p_group = ~np.isnan(conf), correct.reshape(-1, G).mean(axis=1)
     metrics = {'rlcc/p_hat': float(group_accuracy(correct, group).mean()),
                'rlcc/confidence_output_ratio': float(has.mean()),
                'rlcc/mixed_share': float(((p_group > 0) & (p_group < 1)).mean()),     # groups that rank the questions
                'rlcc/mean_confidence': float(conf[has].mean()) if has.any() else float('nan'),
-               'rlcc/one_confidence_share': float(one_value.mean()),       # groups where L1 adds nothing
+               'rlcc/one_confidence_share': one_value_share(conf.reshape(-1, G)),   # groups where L1 adds nothing
                'rlcc/group_reward_spread': float(np.mean(np.ptp((np.stack(cols, 1) @ np.array(w)).reshape(-1, G),
                                                                 axis=1)))}
     return np.stack(cols, axis=1), metrics
