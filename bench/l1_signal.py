@@ -53,7 +53,7 @@ NOTE3 = '''- miniature3 tested the exposure hypothesis (8 questions x G = 4 a st
   steps, against 1.5 in miniature2's 150): **the confidence collapsed all the same**, to 0.5 for every question by step
   100, and the dev AUROC never passed its value at step 25 (0.585; 0.500 at step 100). Three times the exposure did not prevent it.
 - Table 5 shows the mechanism: the within-group spread fell from 0.26 to 0.01 and the share of groups whose four
-  rollouts all wrote one confidence rose from 2% to 93%. In such a group the confidence reward is equal for every
+  rollouts all wrote one confidence rose from 2% to 90%. In such a group the confidence reward is equal for every
   rollout and adds nothing to GRPO's advantage (table 2: its share fell from 26% to 3%), so a collapsed confidence cannot
   be moved again: the collapse locks itself.
 - The collapse is not the confidence reward's doing: the L1 reward of what the arm wrote stayed at -0.42 while the best
@@ -115,10 +115,11 @@ def alignment(d: pd.DataFrame, arm: str) -> float:
 
 def spread(d: pd.DataFrame) -> dict:
     "Confidence spread inside groups and between them, and whether the groups' means follow their p̂."
+    from corea.metrics import one_value_share
     g = d.dropna(subset=['confidence']).groupby('group').agg(std=('confidence', 'std'), mean=('confidence', 'mean'),
-                                                               p_hat=('p_hat', 'first'), values=('confidence', 'nunique'))
+                                                               p_hat=('p_hat', 'first'))
     return dict(within=g['std'].mean(), between=g['mean'].std(), rho=g['mean'].corr(g.p_hat, method='spearman'),
-                one_value=(g['values'] == 1).mean())
+                one_value=one_value_share([v.to_numpy() for _, v in d.groupby('group').confidence]))
 
 def mixed_share(d: pd.DataFrame, G: int) -> float:
     "Expected share of mixed groups had each group held G of its 8 rollouts (drawn without replacement)."
