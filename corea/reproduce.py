@@ -18,17 +18,17 @@ from .data import make_arithmetic_questions, validate_benchmark
 from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, resolve_model, save_adapter_fp16
 
 # %% auto #0
-__all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'FIGURE3_WINDOW', 'COREA_SYSTEM',
-           'LEVEL_ACCURACY', 'GITIGNORE', 'GENERATING', 'ReproduceConfig', 'find_reproduce_config', 'load_config',
-           'read_ledger', 'record_stage', 'training_level_counts', 'arithmetic_splits', 'deepmath_splits_of',
-           'in_domain_name', 'ood_sets', 'read_split', 'eval_sets', 'stage_data', 'well_formed', 'with_confidence',
-           'warmup_examples', 'answer', 'base_model', 'stage_warmup_answers', 'uses_lora', 'model_dir', 'parent_dir',
-           'publish_model', 'stage_warmup', 'format_check', 'screened_questions', 'screen_summary', 'stage_screen',
-           'arm_config', 'StageIncomplete', 'decided_steps', 'arm_command', 'write_arm_config', 'stage_rl',
-           'stage_eval', 'llm_name', 'llm_about', 'llm_model_path', 'stage_llm', 'read_router', 'stage_baselines',
-           'experiment_rows', 'eval_sets_names', 'paper_pairs', 'router_predictions', 'run_slm_names',
-           'experiment_pairs', 'auroc_within_levels', 'confidence_spread', 'corea_at_tau_goals', 'goals',
-           'newest_state', 'training_log', 'newest_checkpoint', 'calibration_rows', 'calibration_log',
+__all__ = ['ARMS', 'WARMUP_CONFIDENCES', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'FIGURE3_WINDOW',
+           'COREA_SYSTEM', 'LEVEL_ACCURACY', 'GITIGNORE', 'GENERATING', 'ReproduceConfig', 'find_reproduce_config',
+           'load_config', 'read_ledger', 'record_stage', 'training_level_counts', 'arithmetic_splits',
+           'deepmath_splits_of', 'in_domain_name', 'ood_sets', 'read_split', 'eval_sets', 'stage_data', 'well_formed',
+           'with_confidence', 'warmup_examples', 'answer', 'base_model', 'stage_warmup_answers', 'uses_lora',
+           'model_dir', 'parent_dir', 'publish_model', 'stage_warmup', 'format_check', 'screened_questions',
+           'screen_summary', 'stage_screen', 'arm_config', 'StageIncomplete', 'decided_steps', 'arm_command',
+           'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name', 'llm_about', 'llm_model_path', 'stage_llm',
+           'read_router', 'stage_baselines', 'experiment_rows', 'eval_sets_names', 'paper_pairs', 'router_predictions',
+           'run_slm_names', 'experiment_pairs', 'auroc_within_levels', 'confidence_spread', 'corea_at_tau_goals',
+           'goals', 'newest_state', 'training_log', 'newest_checkpoint', 'calibration_rows', 'calibration_log',
            'calibration_answers', 'rollout_log', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions',
            'export_demo_cache', 'stage_names', 'stage_function', 'MissingRequirement', 'missing_requirements',
            'stage_warmup_and_check', 'gitignore_lines', 'prepare_run', 'run_pipeline', 'publish', 'arm_progress',
@@ -36,6 +36,8 @@ __all__ = ['ARMS', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
+WARMUP_CONFIDENCES = {'own': '', 'random': 'its confidences replaced by uniform draws of 0.0 ... 1.0',
+                      'level': "its confidences replaced by the answers' accuracy at the question's level"}
 SLM_NAMES = {'base': 'SLM', 'rlvr': 'RLVR-SLM', 'brier': 'Brier-SLM', 'l1': 'L1-SLM'}   # cache model names
 
 @dataclass
@@ -72,8 +74,9 @@ class ReproduceConfig:
     warmup_lora_r: int = 8
     warmup_batch_size: int = 8
     warmup_confidence: str = field(default='own', metadata={'help': "the warm-up targets' confidences: 'own' (what "
-                                   "the model wrote) or 'random' (uniform draws of 0.0, 0.1 ... 1.0: varied, "
-                                   "uninformative)"})
+                                   "the model wrote), 'random' (uniform draws of 0.0, 0.1 ... 1.0: varied, "
+                                   "uninformative) or 'level' (the warm-up answers' accuracy at the question's level: "
+                                   "calibrated by SFT, not by RL)"})
     # RL: TrainConfig fields shared by the arms
     arms: tuple = ('rlvr', 'brier', 'l1')
     rl: dict = field(default_factory=dict)
@@ -115,8 +118,9 @@ class ReproduceConfig:
             raise ValueError(f"rl_launcher={self.rl_launcher!r}: use 'process' or 'accelerate'.")
         if self.llm_model and not (self.llm_label and self.llm_n_params):
             raise ValueError("llm_model needs llm_label (its name in the tables) and llm_n_params (the cost ratio).")
-        if self.warmup_confidence not in ('own', 'random'):
-            raise ValueError(f"warmup_confidence={self.warmup_confidence!r}: use 'own' or 'random'.")
+        if self.warmup_confidence not in WARMUP_CONFIDENCES:
+            use = ', '.join(WARMUP_CONFIDENCES)
+            raise ValueError(f"warmup_confidence={self.warmup_confidence!r}: use one of {use}.")
         self.train_levels = {int(k): int(v) for k, v in self.train_levels.items()}
         if bad := sorted(set(self.train_levels) - set(self.levels)):
             raise ValueError(f"train_levels names level(s) {bad} that are not in levels={list(self.levels)}.")
@@ -263,7 +267,7 @@ def with_confidence(text: str, value: float) -> str:
 
 def warmup_examples(rows: pd.DataFrame, questions: pd.DataFrame, confidence: str = 'own',
                     seed: int = 0) -> pd.DataFrame:
-    "SFT rows from warm-up answers under the bare instruction; `confidence='random'` draws each target's confidence."
+    "SFT rows from warm-up answers under the bare instruction; `confidence`: how their targets' confidences are set."
     from corea.generate import chat_prompts
     q = questions.set_index(questions.id.astype(str))
     kept = rows.assign(completion=[well_formed(t) for t in rows.response]).dropna(subset=['completion'])
@@ -271,6 +275,10 @@ def warmup_examples(rows: pd.DataFrame, questions: pd.DataFrame, confidence: str
     conf, texts = kept.confidence.to_numpy(float), list(kept.completion)
     if confidence == 'random':                            # varied but uninformative: 0.0, 0.1 ... 1.0, uniform
         conf = np.random.default_rng(seed).integers(0, 11, len(texts)) / 10
+    if confidence == 'level':                             # informative: what the model gets right at this level
+        right = pd.Series(kept.correct.to_numpy(float), index=qs.level.to_numpy())
+        conf = np.round(qs.level.map(right.groupby(level=0).mean()).to_numpy(float), 1)
+    if confidence != 'own':
         texts = [with_confidence(t, c) for t, c in zip(texts, conf)]
     return pd.DataFrame(dict(question_id=kept.question_id.to_numpy(), prompt=chat_prompts(qs, n_demos=0),
                              completion=[[dict(role='assistant', content=c)] for c in texts],
@@ -361,7 +369,7 @@ def stage_warmup(cfg: ReproduceConfig) -> dict:
                     train_dataset=Dataset.from_pandas(ex[['prompt', 'completion']].reset_index(drop=True)))
     tr.train(resume_from_checkpoint=get_last_checkpoint(str(out)) if out.is_dir() else None)  # a killed one resumes
     tr.save_model(str(out))
-    how = 'its confidences replaced by uniform draws of 0.0 ... 1.0' if cfg.warmup_confidence == 'random' else ''
+    how = WARMUP_CONFIDENCES[cfg.warmup_confidence]
     recipe = dict(n_demos=0, trained='format warm-up: SFT on its own well-formed answers (2 demonstrations when '
                   f"collected){', ' + how if how else ''}, LoRA", examples=len(ex), epochs=cfg.warmup_epochs,
                   lr=cfg.warmup_lr,
