@@ -34,7 +34,7 @@ def trainer_log(run: str) -> pd.DataFrame:
     return pd.DataFrame(rows).assign(step=lambda d: d.step - 1)        # TRL logs step k after rollout step k - 1
 
 def windows(run: str) -> pd.DataFrame:
-    from corea.metrics import one_value_share
+    from corea.metrics import auroc, one_value_share
     from corea.train import read_rollouts
     from scipy.stats import spearmanr
     d, log = read_rollouts(arm(run)), trainer_log(run)
@@ -48,7 +48,8 @@ def windows(run: str) -> pd.DataFrame:
                         coef=t.entropy_coef.mean() if 'entropy_coef' in t else np.nan,
                         step_s=t.step_time.median() if 'step_time' in t else np.nan,
                         one_value=one_value_share(groups), within=g['std'].mean(),
-                        rho=spearmanr(g['mean'], g.p_hat, nan_policy='omit').correlation, accuracy=x.correct.mean()))
+                        rho=spearmanr(g['mean'], g.p_hat, nan_policy='omit').correlation, accuracy=x.correct.mean(),
+                        auroc=auroc(x.confidence.fillna(0.0), x.correct)))
     return pd.DataFrame(out)
 
 def dev_curve(run: str) -> dict[int, float]:
@@ -83,17 +84,17 @@ def main():
              + '; '.join(f'{r}: {what}' for r, what in RUNS.items()) + ". From their files only; per 25-step window, "
              "the trainer's mean token entropy and entropy coefficient and median seconds a step, the share of groups "
              "whose four rollouts wrote one confidence (the L1 reward then adds nothing to GRPO's advantage), the mean "
-             "confidence std within a group, Spearman(group mean confidence, p̂) and the accuracy on training "
-             "questions.",
+             "confidence std within a group, Spearman(group mean confidence, p̂), the accuracy on training "
+             "questions and the AUROC of the rollouts' confidences for their own correctness (a missing one counts 0).",
              "", f"Load average when written: {os.getloadavg()[0]:.1f} (step times are from the runs themselves, "
              "each beside whatever else ran then).", "",
              "| run | steps | entropy | entropy coef | s a step | one confidence | std within | Spearman(c, p̂) | "
-             "accuracy |", "|---|---|---|---|---|---|---|---|---|"]
+             "accuracy | AUROC |", "|---|---|---|---|---|---|---|---|---|---|"]
     for run in RUNS:
         if not (arm(run)/'rollouts').exists(): continue
         for r in windows(run).itertuples():
             lines.append(f"| {run} | {r.steps} | {r.entropy:.3f} | {r.coef:.3f} | {r.step_s:.0f} | {r.one_value:.0%} | "
-                         f"{r.within:.2f} | {r.rho:+.2f} | {r.accuracy:.2f} |")
+                         f"{r.within:.2f} | {r.rho:+.2f} | {r.accuracy:.2f} | {r.auroc:.2f} |")
     curves = {run: dev_curve(run) for run in RUNS if (arm(run)/'calibration.jsonl').exists()}
     steps = sorted(set().union(*curves.values()))
     lines += ["", "Dev AUROC (100 dev questions at temperature 0.6, every 25 steps; confidences that are all one value "
