@@ -974,11 +974,14 @@ def publish(cfg: ReproduceConfig, dest: str | Path | None = None, demo: str | Pa
 def _hours(steps: int, pace: float) -> str: return f'{max(steps, 0) * pace / 3600:.1f} h'
 
 def _last_dev(out: Path) -> str:
-    "The arm's dev curve so far: its last evaluation and its best, or that there is none yet."
+    """The arm's dev curve so far: its last evaluation (AUROC, and its mean confidence beside its pass@1: an arm whose
+    confidence drifts toward its training questions' accuracy shows it here first) and its best, or none yet."""
     rows = calibration_rows(out)
     if not rows: return 'no dev evaluation yet'
     last, best = rows[-1], out/'best'/'best.json'
     text = f"dev AUROC {last.get('auroc') or float('nan'):.3f} at step {last['step']}"
+    if last.get('mean_confidence') is not None and last.get('pass_at_1') is not None:   # drift of the overall level
+        text += f" (mean confidence {last['mean_confidence']:.2f} for pass@1 {last['pass_at_1']:.2f})"
     if best.exists():
         b = json.loads(best.read_text())
         text += f", best {b['best']:.3f} at step {b['best_step']}"
