@@ -27,11 +27,24 @@ def stage_lines(led: dict) -> list[str]:
     return out + ['', f'Finished stages: {len(led)}, {sum(e["wall_s"] for e in led.values()) / 3600:.2f} h of wall '
                       'time in all.']
 
-def window_table(ro: pd.DataFrame, width: int = 25) -> list[str]:
+KINDS = ('all right', 'all wrong', 'mixed')
+
+def group_frame(ro: pd.DataFrame) -> pd.DataFrame:
+    """One row per GRPO group (step, question), in step order: its p̂, level, kind (`KINDS`), accuracy, mean
+    confidence, the spread sum |x_i - mean x| of its reward and of its confidence term (when logged), and how many
+    times its question had been drawn before. Every per-group table below reads this frame."""
+    col = next((c for c in ro.columns if c.startswith('r_confidence')), None)
+    spread = lambda s: (s - s.mean()).abs().sum()
+    terms = dict(dr=('reward', spread), **({'dc': (col, spread)} if col else {}))
+    g = ro.groupby(['step', 'question_id'], sort=True).agg(
+        p_hat=('p_hat', 'first'), level=('level', 'first'), acc=('correct', 'mean'), conf=('confidence', 'mean'),
+        **terms).reset_index()
+    g['kind'] = np.select([g.p_hat == 1, g.p_hat == 0], KINDS[:2], KINDS[2])
+    return g.assign(mixed=g.kind == KINDS[2], seen=g.groupby('question_id').cumcount())
+
+def window_table(ro: pd.DataFrame, g: pd.DataFrame, width: int = 25) -> list[str]:
     "Per window of steps: mixed share of groups (all and by level), accuracy, confidence spread, reward."
-    g = ro.groupby(['step', 'question_id'], sort=True).agg(p_hat=('p_hat', 'first'), level=('level', 'first'))
-    g['mixed'] = (g.p_hat > 0) & (g.p_hat < 1)
-    g = g.reset_index().assign(window=lambda d: d.step // width * width)
+    g = g.assign(window=g.step // width * width)
     levels = sorted(ro.level.unique())
     out = [f"| steps | groups | mixed share | {' | '.join(f'mixed L{lv}' for lv in levels)} | accuracy | confidence "
            'written | confidence mean | confidence std | mean reward |', '|---' * (8 + len(levels)) + '|']
@@ -45,33 +58,26 @@ def window_table(ro: pd.DataFrame, width: int = 25) -> list[str]:
                    f"{r.confidence.std():.2f} | {r.reward.mean():.3f} |")
     return out
 
-def exposure_table(ro: pd.DataFrame, most: int = 8) -> list[str]:
+def exposure_table(g: pd.DataFrame, most: int = 8) -> list[str]:
     """Per how many times a training question had been drawn before (its exposures): its groups' accuracy and mean
     confidence. Accuracy rising with exposure while the dev pass@1 stays flat is the model learning its training
     questions; a confidence reward on them then teaches the training questions' accuracy, not the dev questions'."""
-    g = ro.groupby(['step', 'question_id'], sort=True).agg(acc=('correct', 'mean'), conf=('confidence', 'mean'))
-    g = g.reset_index().assign(seen=lambda d: d.groupby('question_id').cumcount().clip(upper=most))
+    g = g.assign(seen=g.seen.clip(upper=most))
     out = ['| drawn before | groups | accuracy | mean confidence |', '|---|---|---|---|']
     for k, gk in g.groupby('seen'):
         out.append(f"| {k}{'+' if k == most else ''} | {len(gk)} | {gk.acc.mean():.2f} | {gk.conf.mean():.2f} |")
     return out
 
-def confidence_share_table(ro: pd.DataFrame, width: int = 50) -> list[str]:
+def confidence_share_table(g: pd.DataFrame, width: int = 50) -> list[str]:
     """Per window and kind of group (all right, all wrong, mixed): the share of groups, and how much of the reward's
     spread within a group is the confidence term's (the median over groups of sum |c_i - mean c| / sum |r_i - mean r|;
     GRPO divides both by the group's std, so this is the confidence's part of the advantage, whatever the scaling)."""
-    col = next((c for c in ro.columns if c.startswith('r_confidence')), None)
-    if col is None: return []
-    dev = lambda s: (s - s.mean()).abs().sum()
-    g = ro.groupby(['step', 'question_id'], sort=True)
-    g = g.agg(p_hat=('p_hat', 'first'), dr=('reward', dev), dc=(col, dev)).reset_index()
-    g['kind'] = np.select([g.p_hat == 1, g.p_hat == 0], ['all right', 'all wrong'], 'mixed')
-    g['window'] = g.step // width * width
-    out = ['| steps | ' + ' | '.join(f'{k}: groups, confidence part' for k in ('all right', 'all wrong', 'mixed')) + ' |',
-           '|---|---|---|---|']
+    if 'dc' not in g: return []                                         # no confidence term logged (RLVR)
+    g = g.assign(window=g.step // width * width)
+    out = ['| steps | ' + ' | '.join(f'{k}: groups, confidence part' for k in KINDS) + ' |', '|---|---|---|---|']
     for w, gw in g.groupby('window'):
         cells = []
-        for k in ('all right', 'all wrong', 'mixed'):
+        for k in KINDS:
             gk = gw[(gw.kind == k) & (gw.dr > 1e-9)]
             part = (gk.dc / gk.dr).median() if len(gk) else np.nan
             cells.append(f"{(gw.kind == k).mean():.0%}, {'-' if np.isnan(part) else f'{part:.0%}'}")
@@ -90,14 +96,15 @@ def arm_lines(run: Path, arm: str) -> list[str]:
     d, out = run/'rl'/arm, []
     if (d/'rollouts').is_dir():
         ro = read_rollouts(d)
+        g = group_frame(ro)
         out += ['', f'**{arm}**: {ro.step.nunique()} steps in the rollout log (`rl/{arm}/rollouts/`), '
-                f'{len(ro):,} rollouts. Windows of 25 steps:', '', *window_table(ro), '',
+                f'{len(ro):,} rollouts. Windows of 25 steps:', '', *window_table(ro, g), '',
                 f'**{arm}**, by exposure ({ro.question_id.nunique()} distinct training questions; a missing '
-                'confidence counts as missing here, as in the windows):', '', *exposure_table(ro)]
-        if share := confidence_share_table(ro):
-            out += ['', f'**{arm}**, what the confidence term weighs in GRPO\'s advantage, by kind of group (over 100%: '
-                    'the term cancels part of the correctness reward, as a sample-level term does for a right answer '
-                    'said with low confidence):', '', *share]
+                'confidence counts as missing here, as in the windows):', '', *exposure_table(g)]
+        if share := confidence_share_table(g):
+            out += ['', f"**{arm}**, what the confidence term weighs in GRPO's advantage, by kind of group (over "
+                    '100%: the term cancels part of the correctness reward, as a sample-level term does for a right '
+                    'answer said with low confidence):', '', *share]
     if curve := read_dev_curve(d):
         out += ['', f'**{arm}**, the dev curve (`rl/{arm}/calibration.jsonl`; a missing confidence counts as 0):', '',
                 *dev_table(curve)]
