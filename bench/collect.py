@@ -8,10 +8,11 @@ import platform, os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ['grading', 'rewards', 'generation', 'generation_e2e', 'vllm_cpu', 'generation_auto', 'train_step', 'engine_rollouts',
-         'miniature', 'miniature2', 'miniature5', 'l1_signal', 'l1_signal_miniature3', 'entropy_control', 'level_warmup', 'mixed_groups', 'csqa_extraction', 'gsm8k_easy', 'calibration_definition', 'stronger_llm',
-         'cascade', 'widgets',
-         'guarantee', 'serve', 'upstream_client', 'fuzz', 'same_numbers']
+ORDER = ['grading', 'rewards', 'generation', 'generation_e2e', 'vllm_cpu', 'generation_auto', 'train_step',
+         'engine_rollouts', 'miniature', 'miniature2', 'miniature5', 'l1_signal', 'l1_signal_miniature3',
+         'entropy_control', 'level_warmup', 'mixed_groups', 'csqa_extraction', 'gsm8k_easy',
+         'calibration_definition', 'stronger_llm', 'cascade', 'widgets', 'guarantee', 'serve', 'upstream_client',
+         'fuzz', 'same_numbers']
 
 def main():
     res = ROOT/'bench'/'results'
