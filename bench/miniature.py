@@ -84,6 +84,20 @@ def confidence_share_table(g: pd.DataFrame, width: int = 50) -> list[str]:
         out.append(f'| {w}-{w + width - 1} | ' + ' | '.join(cells) + ' |')
     return out
 
+def right_wrong_table(ro: pd.DataFrame, g: pd.DataFrame, width: int = 25) -> list[str]:
+    """Per window, within mixed groups (the only ones where the correctness reward tells rollouts apart): the mean
+    confidence of the right rollouts and of the wrong ones. A gap near 0 says the correctness reward does not select
+    on the confidence, so a drift of the confidence's level in an arm without a confidence term comes from elsewhere."""
+    mixed = g.loc[g.mixed, ['step', 'question_id']]
+    m = ro.merge(mixed, on=['step', 'question_id']).dropna(subset=['confidence'])
+    m = m.assign(window=m.step // width * width)
+    out = ['| steps | mixed-group rollouts | right: mean confidence | wrong: mean confidence | right - wrong |',
+           '|---|---|---|---|---|']
+    for w, mw in m.groupby('window'):
+        right, wrong = mw[mw.correct].confidence.mean(), mw[~mw.correct].confidence.mean()
+        out.append(f'| {w}-{w + width - 1} | {len(mw)} | {right:.2f} | {wrong:.2f} | {right - wrong:+.3f} |')
+    return out
+
 def dev_table(curve: list[dict]) -> list[str]:
     out = ['| step | pass@1 | AUROC | ECE | confidence written | mean confidence |', '|---|---|---|---|---|---|']
     for r in curve:
@@ -101,6 +115,8 @@ def arm_lines(run: Path, arm: str) -> list[str]:
                 f'{len(ro):,} rollouts. Windows of 25 steps:', '', *window_table(ro, g), '',
                 f'**{arm}**, by exposure ({ro.question_id.nunique()} distinct training questions; a missing '
                 'confidence counts as missing here, as in the windows):', '', *exposure_table(g)]
+        out += ['', f'**{arm}**, right against wrong rollouts of the same mixed groups:', '',
+                *right_wrong_table(ro, g)]
         if share := confidence_share_table(g):
             out += ['', f"**{arm}**, what the confidence term weighs in GRPO's advantage, by kind of group (over "
                     '100%: the term cancels part of the correctness reward, as a sample-level term does for a right '
