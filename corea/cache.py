@@ -419,5 +419,5 @@ def load_default_cache() -> pd.DataFrame:
     p = default_cache_path()
     if not (p/'manifest.json').exists():
         raise FileNotFoundError(f"{p}: the default cache is missing from this install; reinstall corea, or rebuild it "
-                                "from a source checkout with `corea reproduce --config miniature2.yaml --publish`.")
+                                "from a source checkout with `corea reproduce --publish` (the showcase run).")
     return validate_generations(GenerationCache(p).read(), str(p))

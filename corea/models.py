@@ -191,8 +191,8 @@ def trained_slm(name: str, assets: str | Path | None = None, cache_dir: str | Pa
     src = Path(assets) if assets else slm_assets_dir()
     src = src/name
     if not (src/'adapter_config.json').exists():
-        raise FileNotFoundError(f"no trained {name!r} adapter in {src}: run `corea reproduce --config miniature2.yaml` "
-                                "and then the same command with --publish.")
+        raise FileNotFoundError(f"no trained {name!r} adapter in {src}: run `corea reproduce` (the showcase run) "
+                                "and then `corea reproduce --publish`.")
     recipe = read_recipe(src)
     parent, tag = _parent_model(recipe['parent'], assets, cache_dir)
     root = (Path(cache_dir) if cache_dir else model_cache_dir())/'trained'

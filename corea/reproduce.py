@@ -19,20 +19,20 @@ from .models import RECIPE_FILE, TRAINED_SLMS, merge_adapter, read_recipe, resol
 
 # %% auto #0
 __all__ = ['ARMS', 'WARMUP_CONFIDENCES', 'SLM_NAMES', 'ROUTER_FILE', 'PAPER_SYSTEMS', 'GROUP_LABELS', 'FIGURE3_WINDOW',
-           'COREA_SYSTEM', 'LEVEL_ACCURACY', 'GITIGNORE', 'GENERATING', 'ReproduceConfig', 'find_reproduce_config',
-           'load_config', 'read_ledger', 'record_stage', 'training_level_counts', 'arithmetic_splits',
-           'deepmath_splits_of', 'in_domain_name', 'ood_sets', 'read_split', 'eval_sets', 'stage_data', 'well_formed',
-           'with_confidence', 'warmup_examples', 'answer', 'base_model', 'stage_warmup_answers', 'uses_lora',
-           'model_dir', 'parent_dir', 'publish_model', 'stage_warmup', 'format_check', 'screened_questions',
-           'screen_summary', 'stage_screen', 'arm_config', 'StageIncomplete', 'decided_steps', 'arm_command',
-           'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name', 'llm_about', 'llm_model_path', 'stage_llm',
-           'read_router', 'stage_baselines', 'experiment_rows', 'eval_sets_names', 'paper_pairs', 'router_predictions',
-           'run_slm_names', 'experiment_pairs', 'auroc_within_levels', 'confidence_spread', 'corea_at_tau_goals',
-           'goals', 'newest_state', 'training_log', 'newest_checkpoint', 'calibration_rows', 'calibration_log',
-           'calibration_answers', 'rollout_log', 'stage_tables', 'demo_rows', 'experiment_hidden', 'demo_questions',
-           'export_demo_cache', 'stage_names', 'stage_function', 'MissingRequirement', 'missing_requirements',
-           'stage_warmup_and_check', 'gitignore_lines', 'prepare_run', 'run_pipeline', 'publish', 'arm_progress',
-           'status_text', 'plan_text', 'parser', 'main']
+           'COREA_SYSTEM', 'LEVEL_ACCURACY', 'GITIGNORE', 'GENERATING', 'SHOWCASE_CONFIG', 'ReproduceConfig',
+           'find_reproduce_config', 'load_config', 'read_ledger', 'record_stage', 'training_level_counts',
+           'arithmetic_splits', 'deepmath_splits_of', 'in_domain_name', 'ood_sets', 'read_split', 'eval_sets',
+           'stage_data', 'well_formed', 'with_confidence', 'warmup_examples', 'answer', 'base_model',
+           'stage_warmup_answers', 'uses_lora', 'model_dir', 'parent_dir', 'publish_model', 'stage_warmup',
+           'format_check', 'screened_questions', 'screen_summary', 'stage_screen', 'arm_config', 'StageIncomplete',
+           'decided_steps', 'arm_command', 'write_arm_config', 'stage_rl', 'stage_eval', 'llm_name', 'llm_about',
+           'llm_model_path', 'stage_llm', 'read_router', 'stage_baselines', 'experiment_rows', 'eval_sets_names',
+           'paper_pairs', 'router_predictions', 'run_slm_names', 'experiment_pairs', 'auroc_within_levels',
+           'confidence_spread', 'corea_at_tau_goals', 'goals', 'newest_state', 'training_log', 'newest_checkpoint',
+           'calibration_rows', 'calibration_log', 'calibration_answers', 'rollout_log', 'stage_tables', 'demo_rows',
+           'experiment_hidden', 'demo_questions', 'export_demo_cache', 'stage_names', 'stage_function',
+           'MissingRequirement', 'missing_requirements', 'stage_warmup_and_check', 'gitignore_lines', 'prepare_run',
+           'run_pipeline', 'publish', 'arm_progress', 'status_text', 'plan_text', 'parser', 'main']
 
 # %% ../nbs/15_reproduce.ipynb #f0b7b667
 ARMS = {'rlvr': 'none', 'brier': 'brier', 'l1': 'l1'}     # arm -> TrainConfig.confidence_kind
@@ -1064,11 +1064,13 @@ def plan_text(cfg: ReproduceConfig) -> str:
               'Table 2, goals, Figure 2 curves, Figure 3 logs']
     return '\n'.join(lines)
 
+SHOWCASE_CONFIG = 'miniature5.yaml'    # the run corea ships: its adapters and evaluation (`--publish`)
+
 def parser():
     import argparse
     p = argparse.ArgumentParser(prog='corea reproduce', description='COREA in miniature (or at the paper\'s scale): '
                                 'data, format warm-up, GRPO arms, generation, baselines and tables, resumable.')
-    p.add_argument('--config', default='miniature2.yaml', help='a YAML config: a path, or a shipped name (paper.yaml)')
+    p.add_argument('--config', default=SHOWCASE_CONFIG, help='a YAML config: a path, or a shipped name (paper.yaml)')
     p.add_argument('overrides', nargs='*', help='key=value settings over the config (e.g. output_dir=runs/mine)')
     p.add_argument('--stages', help='comma-separated stages to run (default: all, in order)')
     p.add_argument('--status', action='store_true',
