@@ -463,7 +463,7 @@ def _finding(g: pd.DataFrame, focus: str) -> tuple[str, list[str]]:
     "One group's sentence on `focus` against the Baseline LLM, and where it loses there."
     llm, f = g[g.kind == 'llm'].iloc[0], g[g.system == focus].iloc[0]
     tau = '' if np.isnan(f.threshold) else f', τ = {f.threshold:.2f}'
-    within = ', within the 95% intervals' if _overlap(f, llm) else ''
+    within = ', the two 95% intervals overlapping' if _overlap(f, llm) else ''    # unpaired: not a test
     text = (f"on {f.group} ({f.n_questions:.0f} questions{tau}) it scores {100 * f.pass_at_1:.1f}% against the "
             f"LLM's {100 * llm.pass_at_1:.1f}% ({100 * f.d_pass_at_1:+.1f} points{within}) and costs "
             f"{_cost_words(f.d_cost_pct)}, sending {100 * f.llm_share:.1f}% of the questions to the LLM")
